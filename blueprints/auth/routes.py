@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+
+from access import authenticated, public
+from blueprints.auth.forms import EmptyForm, LoginForm, TokenForm
+from extensions import db, limiter
+from models.user import ApiToken
+from operations import audit
+from operations.auth import authenticate, issue_token, revoke_token
+
+bp = Blueprint("auth", __name__)
+
+
+def _failed_login() -> bool:
+    return bool(g.get("login_failed"))
+
+
+def _safe_next(target: str | None) -> str:
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return url_for("main.dashboard")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=lambda resp: _failed_login()
+)
+@public
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        user = authenticate(form.email.data, form.password.data)
+        if user is not None:
+            login_user(user)
+            audit.record("login", "user", user.id, actor=user)
+            db.session.commit()
+            return redirect(_safe_next(request.args.get("next")))
+        g.login_failed = True
+        status = 401
+        flash(_("Wrong email or password."), "error")
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+@authenticated
+def logout():
+    form = EmptyForm()
+    if form.validate_on_submit():
+        logout_user()
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/lang/<code>", methods=["POST"])
+@public
+def set_language(code: str):
+    form = EmptyForm()
+    if form.validate_on_submit() and code in ("zh_CN", "en"):
+        session["lang"] = code
+        if current_user.is_authenticated:
+            current_user.locale = code
+            db.session.commit()
+    return redirect(_safe_next(request.form.get("next") or request.referrer and urlsplit(request.referrer).path))
+
+
+@bp.route("/profile", methods=["GET"])
+@authenticated
+def profile():
+    tokens = db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc())
+    ).all()
+    return render_template(
+        "auth/profile.html", tokens=tokens, form=TokenForm(), revoke_form=EmptyForm(), new_token=None
+    )
+
+
+@bp.route("/profile/tokens", methods=["POST"])
+@authenticated
+def create_token():
+    form = TokenForm()
+    new_token = None
+    if form.validate_on_submit():
+        new_token = issue_token(current_user, form.name.data or "")
+        flash(_("Copy the token now: it will not be shown again."), "success")
+    tokens = db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc())
+    ).all()
+    status = 201 if new_token else 422
+    return render_template(
+        "auth/profile.html", tokens=tokens, form=form, revoke_form=EmptyForm(), new_token=new_token
+    ), status
+
+
+@bp.route("/profile/tokens/<int:token_id>/revoke", methods=["POST"])
+@authenticated
+def revoke(token_id: int):
+    form = EmptyForm()
+    if form.validate_on_submit():
+        revoke_token(current_user, token_id)
+        flash(_("Token revoked."), "success")
+    return redirect(url_for("auth.profile"))

@@ -1,0 +1,45 @@
+"""Who is asking: the session cookie for pages, a bearer token for /api/."""
+
+from __future__ import annotations
+
+from flask import request
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager
+
+from extensions import db
+from models.user import User
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+def init_login(manager: LoginManager) -> None:
+    manager.login_view = "auth.login"
+    manager.login_message = _l("Please log in to continue.")
+    manager.session_protection = "strong"
+
+    @manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        # The API never trusts the session cookie: that keeps it out of reach of cross-site requests.
+        if request.path.startswith("/api/"):
+            return None
+        if not user_id.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.active else None
+
+    @manager.request_loader
+    def load_from_token(req) -> User | None:
+        if not req.path.startswith("/api/"):
+            return None
+        token = bearer_token()
+        if token is None:
+            return None
+        from operations.auth import user_for_token
+
+        return user_for_token(token)

@@ -1,0 +1,61 @@
+"""Flask CLI commands: users, tokens, demo data (see API.md "CLI")."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    @app.cli.group()
+    def users() -> None:
+        """Manage users."""
+
+    @users.command("create")
+    @click.argument("email")
+    @click.option("--role", required=True)
+    @click.option("--password", required=True)
+    @click.option("--name", default=None)
+    @click.option("--department", "department_code", default=None)
+    @click.option("--enterprise", "enterprise_uscc", default=None)
+    @click.option("--head", is_flag=True, default=False, help="Inspector is the agency's head (approves).")
+    def users_create(email, role, password, name, department_code, enterprise_uscc, head) -> None:
+        """Create a user."""
+        from operations.errors import DomainError
+        from operations.reference import create_user
+
+        data = {"email": email, "role": role, "password": password, "name": name or email.split("@")[0],
+                "department_code": department_code, "enterprise_uscc": enterprise_uscc, "is_head": head}
+        try:
+            user = create_user(data)
+        except DomainError as err:
+            raise click.ClickException(f"{err.code}: {err.message}") from None
+        click.echo(f"created user {user.id} {user.email} ({user.role})")
+
+    @app.cli.group()
+    def tokens() -> None:
+        """Manage API tokens."""
+
+    @tokens.command("create")
+    @click.argument("email")
+    @click.option("--name", default="cli")
+    def tokens_create(email, name) -> None:
+        """Issue an API token for EMAIL and print it once."""
+        from sqlalchemy import func, select
+
+        from extensions import db
+        from models.user import User
+        from operations.auth import issue_token
+
+        user = db.session.scalar(select(User).where(func.lower(User.email) == email.lower()))
+        if user is None:
+            raise click.ClickException(f"no user {email}")
+        click.echo(issue_token(user, name))
+
+    @app.cli.command("demo")
+    def demo() -> None:
+        """Load the demo data set (idempotent) and print the demo logins."""
+        from demo import run_demo
+
+        for line in run_demo():
+            click.echo(line)

@@ -1,0 +1,62 @@
+"""Settings read from the environment; see README "Configuration"."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept the URL forms hosting platforms hand out and pin PostgreSQL to psycopg 3."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def _development_secret_key() -> str:
+    # A stable generated key keeps development sessions valid across restarts without a committed secret.
+    INSTANCE_DIR.mkdir(exist_ok=True)
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Config:
+    def __init__(self) -> None:
+        env = os.environ
+        self.ZHENGQI_ENV = env.get("ZHENGQI_ENV", "development")
+        production = self.ZHENGQI_ENV == "production"
+        secret = env.get("SECRET_KEY")
+        if not secret:
+            if production:
+                raise RuntimeError("SECRET_KEY must be set when ZHENGQI_ENV=production")
+            secret = _development_secret_key()
+        self.SECRET_KEY = secret
+        self.SQLALCHEMY_DATABASE_URI = normalize_database_url(
+            env.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'zhengqi.sqlite3'}"
+        )
+        self.TIMEZONE = env.get("TIMEZONE", "Asia/Shanghai")
+        self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI", "memory://")
+        self.RATELIMIT_HEADERS_ENABLED = True
+        self.BABEL_DEFAULT_LOCALE = "zh_CN"
+        self.BABEL_DEFAULT_TIMEZONE = self.TIMEZONE
+        self.LANGUAGES = ["zh_CN", "en"]
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        # Behind HTTPS (production) cookies must never travel in clear text.
+        self.SESSION_COOKIE_SECURE = production or env.get("SESSION_COOKIE_SECURE") == "1"
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.PREFERRED_URL_SCHEME = "https" if production else "http"
+        self.BEHIND_PROXY = env.get("BEHIND_PROXY") == "1" or production
+        self.MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.WTF_CSRF_TIME_LIMIT = None
+        self.LOGIN_RATE_LIMIT = env.get("LOGIN_RATE_LIMIT", "5 per minute")

@@ -1,0 +1,24 @@
+"""SQLAlchemy models, one module per aggregate; importing this package registers them all."""
+
+from models.audit import AuditLog
+from models.calendar import CalendarYear
+from models.department import Department
+from models.enterprise import Enterprise
+from models.inspection import Inspection
+from models.jurisdiction import Jurisdiction
+from models.policy import PolicyException, QuietDayPolicy, policy_enterprises
+from models.user import ApiToken, User
+
+__all__ = [
+    "ApiToken",
+    "AuditLog",
+    "CalendarYear",
+    "Department",
+    "Enterprise",
+    "Inspection",
+    "Jurisdiction",
+    "PolicyException",
+    "QuietDayPolicy",
+    "User",
+    "policy_enterprises",
+]

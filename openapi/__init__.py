@@ -1,0 +1,35 @@
+"""The OpenAPI 3.1 document for /api/v1, assembled from one module per feature."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from openapi.common import COMPONENTS
+
+# Each module exposes PATHS (and may add to COMPONENTS["schemas"]); order only affects the document's order.
+FEATURE_MODULES = ("openapi.auth", "openapi.reference", "openapi.quietdays")
+
+
+def build_openapi() -> dict[str, Any]:
+    paths: dict[str, Any] = {}
+    for name in FEATURE_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        paths.update(module.PATHS)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Zhengqi API",
+            "version": "1.0.0",
+            "description": "Quiet days, inspections, meetings and follow-ups for government–enterprise service.",
+        },
+        "servers": [{"url": "/"}],
+        "security": [{"bearer": []}],
+        "paths": paths,
+        "components": COMPONENTS,
+    }

@@ -1,0 +1,65 @@
+"""Authentication: passwords, API tokens."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import func, select
+
+from extensions import db
+from models.base import utcnow
+from models.user import ApiToken, User, hash_token
+from operations import audit
+from operations.errors import NotFound
+
+TOKEN_PREFIX = "zq_"
+
+
+def authenticate(email: str, password: str) -> User | None:
+    if not isinstance(email, str) or not isinstance(password, str):
+        return None
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if user is None or not user.active:
+        # Hash anyway so a missing account takes as long as a wrong password.
+        User(password_hash="").set_password(password)
+        return None
+    return user if user.check_password(password) else None
+
+
+def issue_token(user: User, name: str = "") -> str:
+    """Create an API token and return it in plain text; only its hash is stored."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(user=user, token_hash=hash_token(token), prefix=token[:10], name=name[:100])
+    db.session.add(row)
+    db.session.flush()
+    audit.record("create", "api_token", row.id, after={"user": user.email, "name": row.name}, actor=user)
+    db.session.commit()
+    return token
+
+
+def user_for_token(token: str) -> User | None:
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    if row is None or row.revoked_at is not None or not row.matches(token) or not row.user.active:
+        return None
+    return row.user
+
+
+def revoke_token(user: User, token_id: int) -> ApiToken:
+    row = db.session.get(ApiToken, token_id)
+    if row is None or row.user_id != user.id:
+        raise NotFound("token not found")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        audit.record("revoke", "api_token", row.id, before={"revoked": False}, after={"revoked": True})
+        db.session.commit()
+    return row
+
+
+def revoke_token_value(token: str) -> None:
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = utcnow()
+        audit.record("revoke", "api_token", row.id, before={"revoked": False}, after={"revoked": True})
+        db.session.commit()

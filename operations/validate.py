@@ -1,0 +1,143 @@
+"""Field validation shared by JSON bodies, forms and imports; each failure is a 422 naming its field."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from operations.errors import DomainError
+
+MISSING = object()
+
+
+def invalid(field: str, message: Any, code: str = "invalid_field") -> DomainError:
+    return DomainError(code, str(message), status=422, field=field)
+
+
+def get_str(
+    data: Mapping[str, Any], field: str, *, required: bool = True, max_len: int = 200, default: Any = None
+) -> Any:
+    value = data.get(field, MISSING)
+    if value is MISSING or value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise invalid(field, _l("%(field)s is required.", field=field), "missing_field")
+        return default
+    if not isinstance(value, str):
+        raise invalid(field, _l("%(field)s must be text.", field=field))
+    value = value.strip()
+    if len(value) > max_len:
+        raise invalid(field, _l("%(field)s is longer than %(n)s characters.", field=field, n=max_len))
+    return value
+
+
+def get_int(
+    data: Mapping[str, Any],
+    field: str,
+    *,
+    required: bool = True,
+    minimum: int | None = None,
+    maximum: int | None = None,
+    default: Any = None,
+) -> Any:
+    value = data.get(field, MISSING)
+    if value is MISSING or value is None or value == "":
+        if required:
+            raise invalid(field, _l("%(field)s is required.", field=field), "missing_field")
+        return default
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise invalid(field, _l("%(field)s must be a whole number.", field=field))
+    if minimum is not None and value < minimum:
+        raise invalid(field, _l("%(field)s must be at least %(n)s.", field=field, n=minimum))
+    if maximum is not None and value > maximum:
+        raise invalid(field, _l("%(field)s must be at most %(n)s.", field=field, n=maximum))
+    return value
+
+
+def get_bool(data: Mapping[str, Any], field: str, *, default: bool = False) -> bool:
+    value = data.get(field, MISSING)
+    if value is MISSING or value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "1", "yes", "y", "on", "是"):
+        return True
+    if isinstance(value, str) and value.lower() in ("false", "0", "no", "n", "off", "否", ""):
+        return False
+    raise invalid(field, _l("%(field)s must be true or false.", field=field))
+
+
+def parse_date(value: Any, field: str) -> date:
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        raise invalid(field, _l("%(field)s must be a date (YYYY-MM-DD).", field=field))
+    try:
+        if len(value) != 10:
+            raise ValueError
+        return date.fromisoformat(value)
+    except ValueError:
+        raise invalid(field, _l("%(field)s must be a date (YYYY-MM-DD).", field=field)) from None
+
+
+def get_date(data: Mapping[str, Any], field: str, *, required: bool = True, default: Any = None) -> Any:
+    value = data.get(field, MISSING)
+    if value is MISSING or value is None or value == "":
+        if required:
+            raise invalid(field, _l("%(field)s is required.", field=field), "missing_field")
+        return default
+    return parse_date(value, field)
+
+
+def get_choice(
+    data: Mapping[str, Any], field: str, choices: Iterable[str], *, required: bool = True, default: Any = None
+) -> Any:
+    choices = tuple(choices)
+    value = data.get(field, MISSING)
+    if value is MISSING or value is None or value == "":
+        if required:
+            raise invalid(field, _l("%(field)s is required.", field=field), "missing_field")
+        return default
+    if value not in choices:
+        raise invalid(
+            field, _l("%(field)s must be one of: %(choices)s.", field=field, choices=", ".join(choices))
+        )
+    return value
+
+
+def get_list(
+    data: Mapping[str, Any], field: str, *, choices: Iterable[str] | None = None, max_items: int = 10000
+) -> list:
+    value = data.get(field, MISSING)
+    if value is MISSING or value is None:
+        return []
+    if not isinstance(value, list):
+        raise invalid(field, _l("%(field)s must be a list.", field=field))
+    if len(value) > max_items:
+        raise invalid(field, _l("%(field)s has more than %(n)s items.", field=field, n=max_items))
+    allowed = tuple(choices) if choices is not None else None
+    for item in value:
+        if not isinstance(item, str) or (allowed is not None and item not in allowed):
+            if allowed is not None:
+                raise invalid(
+                    field,
+                    _l("%(field)s must contain only: %(choices)s.", field=field, choices=", ".join(allowed)),
+                )
+            raise invalid(field, _l("%(field)s must be a list of text values.", field=field))
+    return list(dict.fromkeys(value))
+
+
+def reject_unknown(data: Mapping[str, Any], known: Iterable[str]) -> None:
+    extra = sorted(set(data) - set(known))
+    if extra:
+        raise DomainError(
+            "unknown_field",
+            str(_l("Unknown field(s): %(fields)s.", fields=", ".join(extra))),
+            status=422,
+            details={"fields": extra},
+            field=extra[0],
+        )
