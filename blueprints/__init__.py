@@ -11,13 +11,25 @@ def all_blueprints() -> list[tuple[Blueprint, str | None, bool]]:
     from blueprints.auth.api import api as auth_api
     from blueprints.auth.routes import bp as auth_bp
     from blueprints.docs import api as docs_api
+    from blueprints.enterprise_portal.routes import bp as enterprise_bp
+    from blueprints.inspections.api import api as inspections_api
+    from blueprints.inspections.routes import bp as inspections_bp
     from blueprints.main.routes import bp as main_bp
+    from blueprints.policies.api import api as policies_api
+    from blueprints.policies.routes import bp as policies_bp
+    from blueprints.public.routes import bp as public_bp
 
     return [
         (main_bp, None, False),
         (auth_bp, None, False),
         (admin_bp, "/admin", False),
+        (policies_bp, "/policies", False),
+        (inspections_bp, None, False),
+        (enterprise_bp, "/my", False),
+        (public_bp, "/public", False),
         (auth_api, "/api/v1", True),
         (admin_api, "/api/v1", True),
+        (policies_api, "/api/v1", True),
+        (inspections_api, "/api/v1", True),
         (docs_api, "/api/v1", True),
     ]

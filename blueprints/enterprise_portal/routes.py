@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("enterprise_portal", __name__)

@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+api = Blueprint("inspections_api", __name__)

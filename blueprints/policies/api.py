@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+api = Blueprint("policies_api", __name__)

@@ -1,0 +1,97 @@
+"""Working-day calendar: admin-entered official notices on top of chinesecalendar."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from flask import g, has_app_context
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from extensions import db
+from models.calendar import CalendarYear
+from operations import audit
+from operations.errors import DomainError
+from operations.validate import parse_date, reject_unknown
+from rules.workdays import WorkdayCalendar, YearNotice
+
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
+def load_calendar() -> WorkdayCalendar:
+    """The calendar in force: one per app context (request), so a request sees one consistent calendar."""
+    if has_app_context() and "workday_calendar" in g:
+        return g.workday_calendar
+    notices = {
+        row.year: YearNotice(
+            holidays=frozenset(date.fromisoformat(d) for d in row.holidays),
+            workdays=frozenset(date.fromisoformat(d) for d in row.workdays),
+        )
+        for row in db.session.scalars(select(CalendarYear))
+    }
+    calendar = WorkdayCalendar(notices)
+    if has_app_context():
+        g.workday_calendar = calendar
+    return calendar
+
+
+def _dates(data: Mapping[str, Any], field: str, year: int) -> list[str]:
+    value = data.get(field, [])
+    if value is None:
+        value = []
+    if not isinstance(value, list):
+        raise DomainError("invalid_field", _("%(field)s must be a list of dates.", field=field), field=field)
+    out = set()
+    for item in value:
+        d = parse_date(item, field)
+        if d.year != year:
+            raise DomainError(
+                "invalid_field",
+                _("%(date)s is not in %(year)s.", date=d.isoformat(), year=year),
+                field=field,
+                details={"date": d.isoformat()},
+            )
+        out.add(d.isoformat())
+    return sorted(out)
+
+
+def set_year_notice(year: int, data: Mapping[str, Any]) -> CalendarYear:
+    """Store the official holiday notice for `year` (replaces any earlier one)."""
+    if not isinstance(year, int) or not MIN_YEAR <= year <= MAX_YEAR:
+        raise DomainError("invalid_field", _("The year must be between 2000 and 2100."), field="year")
+    reject_unknown(data, ("holidays", "workdays"))
+    holidays = _dates(data, "holidays", year)
+    workdays = _dates(data, "workdays", year)
+    both = sorted(set(holidays) & set(workdays))
+    if both:
+        raise DomainError(
+            "invalid_field",
+            _("A date cannot be both a holiday and a make-up working day: %(dates)s.", dates=", ".join(both)),
+            field="workdays",
+            details={"dates": both},
+        )
+    row = db.session.get(CalendarYear, year)
+    before = row.to_json() if row else None
+    if row is None:
+        row = CalendarYear(year=year)
+        db.session.add(row)
+    row.holidays = holidays
+    row.workdays = workdays
+    db.session.flush()
+    audit.record("update" if before else "create", "calendar_year", year, before=before, after=row.to_json())
+    db.session.commit()
+    g.pop("workday_calendar", None)
+    return row
+
+
+def delete_year_notice(year: int) -> None:
+    row = db.session.get(CalendarYear, year)
+    if row is None:
+        raise DomainError("not_found", _("No notice is stored for %(year)s.", year=year), status=404)
+    before = row.to_json()
+    db.session.delete(row)
+    audit.record("delete", "calendar_year", year, before=before)
+    db.session.commit()
+    g.pop("workday_calendar", None)
