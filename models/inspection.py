@@ -27,6 +27,9 @@ class Inspection(db.Model):
     justification: Mapped[Optional[str]] = mapped_column(Text)
     reference: Mapped[Optional[str]] = mapped_column(String(200))
     emergency: Mapped[bool] = mapped_column(default=False)
+    # Emergency inspections recorded more than 3 working days after the date (SPEC §3.2); stored because the
+    # working-day calendar may later change and the flag must keep what was true when it was recorded.
+    record_overdue: Mapped[bool] = mapped_column(default=False)
     on_protected_day: Mapped[bool] = mapped_column(default=False)
     status: Mapped[str] = mapped_column(String(20), index=True)
     joint_with_id: Mapped[Optional[int]] = mapped_column(ForeignKey("inspections.id"))
@@ -40,6 +43,8 @@ class Inspection(db.Model):
     result: Mapped[Optional[str]] = mapped_column(Text)
     cancelled_at: Mapped[Optional[datetime]]
     cancel_reason: Mapped[Optional[str]] = mapped_column(Text)
+    cancelled_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    completed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     rating: Mapped[Optional[int]]
     rating_comment: Mapped[Optional[str]] = mapped_column(Text)
     rated_at: Mapped[Optional[datetime]]
@@ -49,3 +54,4 @@ class Inspection(db.Model):
     joint_with: Mapped[Optional[Inspection]] = relationship(remote_side=[id])
     created_by = relationship("User", foreign_keys=[created_by_id])
     approved_by = relationship("User", foreign_keys=[approved_by_id])
+    checked_in_by = relationship("User", foreign_keys=[checked_in_by_id])
