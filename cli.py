@@ -52,6 +52,27 @@ def register(app: Flask) -> None:
             raise click.ClickException(f"no user {email}")
         click.echo(issue_token(user, name))
 
+    @app.cli.command("import-enterprises")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    def import_enterprises(path) -> None:
+        """Import the enterprise list (CSV or XLSX): all rows or, if any row is bad, none."""
+        from pathlib import Path
+
+        from operations.errors import DomainError
+        from operations.importer import ImportRefused
+        from operations.importer import import_enterprises as run_import
+
+        file = Path(path)
+        try:
+            result = run_import(file.name, file.read_bytes())
+        except ImportRefused as err:
+            for e in err.result.errors:
+                click.echo(f"row {e.row}, column {e.column}: {e.message}", err=True)
+            raise click.ClickException(err.message) from None
+        except DomainError as err:
+            raise click.ClickException(f"{err.code}: {err.message}") from None
+        click.echo(f"created {result.created}, updated {result.updated}, unchanged {result.unchanged}")
+
     @app.cli.command("demo")
     def demo() -> None:
         """Load the demo data set (idempotent) and print the demo logins."""

@@ -53,6 +53,14 @@ def _dates(data: Mapping[str, Any], field: str, year: int) -> list[str]:
                 field=field,
                 details={"date": d.isoformat()},
             )
+        if d.isoformat() in out:
+            # A repeated line usually hides a typo in its neighbour, so it is refused rather than merged.
+            raise DomainError(
+                "invalid_field",
+                _("%(date)s is listed twice.", date=d.isoformat()),
+                field=field,
+                details={"date": d.isoformat()},
+            )
         out.add(d.isoformat())
     return sorted(out)
 
@@ -95,3 +103,40 @@ def delete_year_notice(year: int) -> None:
     audit.record("delete", "calendar_year", year, before=before)
     db.session.commit()
     g.pop("workday_calendar", None)
+
+
+def check_year(year: object) -> int:
+    if isinstance(year, bool) or not isinstance(year, int) or not MIN_YEAR <= year <= MAX_YEAR:
+        raise DomainError("invalid_field", _("The year must be between 2000 and 2100."), field="year")
+    return year
+
+
+def year_info(year: int) -> dict[str, Any]:
+    """What the calendar knows about `year`: its source, and the holidays and make-up working days in force.
+
+    For a notice year these are the admin's lists; for a chinesecalendar year the package's official dates; a
+    fallback year has none (Monday to Friday are working days) and says so in `fallback`.
+    """
+    check_year(year)
+    calendar = load_calendar()
+    source = calendar.source(year)
+    holidays: list[str] = []
+    workdays: list[str] = []
+    if source == "notice":
+        row = db.session.get(CalendarYear, year)
+        if row is not None:
+            holidays, workdays = sorted(row.holidays), sorted(row.workdays)
+    elif source == "chinesecalendar":
+        import chinese_calendar
+
+        holidays = sorted(d.isoformat() for d in chinese_calendar.holidays if d.year == year)
+        workdays = sorted(d.isoformat() for d in chinese_calendar.workdays if d.year == year)
+    return {"year": year, "source": source, "fallback": source == "fallback", "holidays": holidays,
+            "workdays": workdays}
+
+
+def parse_date_lines(text: str | None) -> list[str]:
+    """Dates typed one per line (or separated by commas/spaces) in a form, as strings for set_year_notice."""
+    if not text:
+        return []
+    return [part for part in text.replace(",", "\n").replace("，", "\n").split() if part]

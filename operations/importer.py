@@ -1,0 +1,297 @@
+"""Enterprise import (联系企业清单) from CSV or XLSX: validate every row, then import all rows or none."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from extensions import db
+from models.enterprise import Enterprise
+from models.jurisdiction import Jurisdiction
+from operations import audit
+from operations.errors import DomainError
+from operations.reference import ENTERPRISE_VALIDATORS, apply_enterprise, check_uscc
+
+MAX_ROWS = 10_000
+# Columns in template order: (field, Chinese header). English headers are the field names themselves.
+COLUMNS = (
+    ("uscc", "统一社会信用代码"),
+    ("name", "企业名称"),
+    ("jurisdiction_code", "所属区划"),
+    ("ownership", "所有制"),
+    ("industry", "行业"),
+    ("size", "规模"),
+    ("address", "地址"),
+    ("liaison_name", "联企干部"),
+    ("liaison_phone", "联系电话"),
+)
+REQUIRED = ("uscc", "name", "jurisdiction_code", "ownership")
+HEADER_ALIASES: dict[str, str] = {
+    **{zh: f for f, zh in COLUMNS},
+    **{f: f for f, _zh in COLUMNS},
+    "企业名称（全称）": "name",
+    "信用代码": "uscc",
+    "区划代码": "jurisdiction_code",
+    "jurisdiction": "jurisdiction_code",
+    "所有制性质": "ownership",
+    "企业规模": "size",
+    "所属行业": "industry",
+    "联系人": "liaison_name",
+    "联企干部电话": "liaison_phone",
+    "电话": "liaison_phone",
+}
+# Spreadsheet wording -> stored code; the codes themselves are accepted too.
+OWNERSHIP_WORDS = {
+    "民营": "private", "民营企业": "private", "私营": "private",
+    "国有": "state", "国有企业": "state", "国企": "state",
+    "外资": "foreign", "外资企业": "foreign", "外商投资": "foreign",
+    "集体": "collective", "集体企业": "collective",
+    "个体工商户": "individual", "个体": "individual",
+}
+SIZE_WORDS = {
+    "规上": "above_scale", "规模以上": "above_scale", "四上": "above_scale", "规上企业": "above_scale",
+    "大型": "large", "大": "large",
+    "中型": "medium", "中": "medium",
+    "小型": "small", "小": "small",
+    "微型": "micro", "微": "micro",
+}
+SAMPLE_ROW = ("91430211MA4L00000J", "示例科技有限公司", "430211", "民营", "制造业", "规上",
+              "株洲市天元区示例路1号", "张三", "0731-22836000")
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"row": self.row, "column": self.column, "message": self.message}
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+                "errors": [e.to_json() for e in self.errors]}
+
+
+class ImportRefused(DomainError):
+    """The file had bad rows: nothing was imported; `result.errors` is the per-row report."""
+
+    def __init__(self, message: str, result: ImportResult) -> None:
+        super().__init__("import_invalid", message, status=422,
+                         details={"errors": [e.to_json() for e in result.errors]})
+        self.result = result
+
+
+def _refuse(message: str, column: str = "", row: int = 0) -> ImportRefused:
+    return ImportRefused(message, ImportResult(errors=[RowError(row, column, message)]))
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # Excel stores a typed-in 430211 as 430211.0
+    return str(value).strip()
+
+
+def _decode(data: bytes) -> str:
+    # Chinese Excel saves "CSV" as GB18030 (GBK); UTF-8 files may start with a BOM.
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise _refuse(_("The file is neither UTF-8 nor GB18030 text.")) from None
+
+
+def _read_csv(data: bytes) -> list[list[str]]:
+    text = _decode(data)
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        return [[_cell(c) for c in row] for row in csv.reader(io.StringIO(text), dialect)]
+    except csv.Error as exc:
+        raise _refuse(_("The CSV file could not be read: %(error)s", error=str(exc))) from None
+
+
+def _read_xlsx(data: bytes) -> list[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+        raise _refuse(_("The XLSX file could not be read: %(error)s", error=type(exc).__name__)) from None
+    try:
+        sheet = book.worksheets[0]
+        rows = []
+        for row in sheet.iter_rows(values_only=True):
+            rows.append([_cell(c) for c in row])
+            if len(rows) > MAX_ROWS + 1:
+                break
+        return rows
+    finally:
+        book.close()
+
+
+def read_rows(filename: str, data: bytes) -> list[list[str]]:
+    """The file's rows as lists of stripped strings, header first; XLSX is recognised by content, not name."""
+    if not data:
+        raise _refuse(_("The file is empty."))
+    if data[:4] == b"PK\x03\x04":
+        return _read_xlsx(data)
+    if filename.lower().endswith((".xlsx", ".xls")):
+        raise _refuse(_("This is not an XLSX workbook (old .xls files must be saved as .xlsx or CSV first)."))
+    return _read_csv(data)
+
+
+def _header_map(header: Iterable[str]) -> tuple[dict[int, str], list[RowError]]:
+    mapping: dict[int, str] = {}
+    errors: list[RowError] = []
+    for i, raw in enumerate(header):
+        key = raw.strip()
+        fieldname = HEADER_ALIASES.get(key) or HEADER_ALIASES.get(key.lower())
+        if fieldname is None:
+            continue  # extra columns (序号, 备注…) are common in real lists and harmless
+        if fieldname in mapping.values():
+            errors.append(RowError(1, key, _("Column %(column)s appears twice.", column=key)))
+        mapping[i] = fieldname
+    for req in REQUIRED:
+        if req not in mapping.values():
+            zh = dict(COLUMNS)[req]
+            errors.append(RowError(1, zh, _("Required column %(zh)s (%(en)s) is missing.", zh=zh, en=req)))
+    return mapping, errors
+
+
+def _normalise(record: dict[str, Any], jurisdictions: Mapping[str, str]) -> dict[str, Any]:
+    own = record.get("ownership")
+    if own:
+        record["ownership"] = OWNERSHIP_WORDS.get(own, own.lower())
+    size = record.get("size")
+    if size:
+        record["size"] = SIZE_WORDS.get(size, size.lower())
+    code = record.get("jurisdiction_code")
+    if code and code in jurisdictions:  # a jurisdiction may be given by its exact name (天元区)
+        record["jurisdiction_code"] = jurisdictions[code]
+    return record
+
+
+def import_enterprises(filename: str, data: bytes) -> ImportResult:
+    """Create or update every enterprise in the file, or none if any row is bad (see ImportRefused)."""
+    rows = read_rows(filename, data)
+    while rows and not any(rows[0]):
+        rows.pop(0)
+    if not rows:
+        raise _refuse(_("The file is empty."))
+    mapping, errors = _header_map(rows[0])
+    if errors:
+        message = _("The header row is not usable; nothing was imported.")
+        raise ImportRefused(message, ImportResult(errors=errors))
+    body = [(n, r) for n, r in enumerate(rows[1:], start=2) if any(r)]
+    if not body:
+        raise _refuse(_("The file has a header but no enterprises."))
+    if len(body) > MAX_ROWS:
+        raise _refuse(_("At most %(n)s enterprises can be imported at once.", n=MAX_ROWS))
+    by_name = {name: code for code, name in db.session.execute(select(Jurisdiction.code, Jurisdiction.name))}
+    headers = {fieldname: rows[0][i].strip() for i, fieldname in mapping.items()}
+    existing = {e.uscc: e for e in db.session.scalars(select(Enterprise))}
+    seen: dict[str, int] = {}
+    planned: list[tuple[str, dict[str, Any]]] = []
+    for number, raw in body:
+        record = {f: raw[i] if i < len(raw) else "" for i, f in mapping.items()}
+        record = _normalise({k: (v or None) for k, v in record.items()}, by_name)
+        row_errors: list[RowError] = []
+        uscc = None
+        try:
+            uscc = check_uscc(record.get("uscc"))
+        except DomainError as err:
+            row_errors.append(RowError(number, headers["uscc"], err.message))
+        if uscc is not None and uscc in seen:
+            row_errors.append(RowError(number, headers["uscc"],
+                                       _("The same code is already on row %(row)s.", row=seen[uscc])))
+        values: dict[str, Any] = {}
+        for fieldname, validator in ENTERPRISE_VALIDATORS.items():
+            if fieldname not in mapping.values():
+                continue  # a column the file does not have keeps its stored value
+            try:
+                value = validator(record)
+            except DomainError as err:
+                row_errors.append(RowError(number, headers[fieldname], err.message))
+                continue
+            values["jurisdiction" if fieldname == "jurisdiction_code" else fieldname] = value
+        if row_errors:
+            errors.extend(row_errors)
+            continue
+        assert uscc is not None
+        seen[uscc] = number
+        planned.append((uscc, values))
+    if errors:
+        result = ImportResult(errors=errors)
+        raise ImportRefused(
+            _("%(n)s problem(s) found; nothing was imported. Fix the rows below and upload the file again.",
+              n=len(errors)),
+            result,
+        )
+    result = ImportResult()
+    try:
+        for uscc, values in planned:
+            row = existing.get(uscc)
+            if row is None:
+                row = Enterprise(uscc=uscc)
+                db.session.add(row)
+                apply_enterprise(row, values)
+                result.created += 1
+            elif apply_enterprise(row, values):
+                result.updated += 1
+            else:
+                result.unchanged += 1
+        audit.record("import", "enterprise", None, after={"file": filename[:200], **result.to_json()})
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return result
+
+
+def template_csv() -> bytes:
+    """The import template as UTF-8 CSV with a BOM, so Excel opens the Chinese headers correctly."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([zh for _f, zh in COLUMNS])
+    writer.writerow(SAMPLE_ROW)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def template_xlsx() -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "联系企业清单"
+    sheet.append([zh for _f, zh in COLUMNS])
+    sheet.append(list(SAMPLE_ROW))
+    for cell in sheet["A"] + sheet["C"] + sheet["I"]:
+        cell.number_format = "@"  # text, so Excel keeps codes and phone numbers as typed
+    for column, width in zip("ABCDEFGHI", (24, 32, 10, 10, 14, 10, 32, 10, 16), strict=True):
+        sheet.column_dimensions[column].width = width
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
