@@ -1,3 +1,348 @@
-from flask import Blueprint
+"""Inspection pages: the inspector's check page, booking, list, detail with actions, the enterprise's
+inspection code (QR) and the 扫码入企 check-in page."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import segno
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+
+from access import roles
+from blueprints.inspections.forms import (
+    BookingForm,
+    EmergencyForm,
+    EmptyForm,
+    RatingForm,
+    ReasonForm,
+    ResultForm,
+    opts,
+)
+from blueprints.policies.grid import month_bounds, month_weeks, parse_month, shift_month
+from blueprints.policies.routes import attach_error
+from extensions import db
+from models.department import Department
+from models.enterprise import Enterprise
+from models.policy import QuietDayPolicy
+from operations import checks, inspections, policies
+from operations.errors import DomainError, Forbidden
+from operations.validate import parse_date
 
 bp = Blueprint("inspections", __name__)
+
+PLANNERS = ("inspector", "admin", "secretariat")
+PER_PAGE = 30
+
+
+def _inspecting_departments() -> list[tuple[str, str]]:
+    rows = db.session.execute(select(Department.code, Department.name).where(Department.inspects)
+                              .order_by(Department.code)).all()
+    return [(code, f"{name}（{code}）") for code, name in rows]
+
+
+def _search_enterprises(q: str) -> list[Enterprise]:
+    like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return list(db.session.scalars(
+        select(Enterprise).where(or_(Enterprise.name.like(like, escape="\\"),
+                                     Enterprise.uscc.like(q.upper()[:18] + "%")))
+        .order_by(Enterprise.name).limit(20)))
+
+
+def _policy_rows(ids: list[int]) -> dict[int, QuietDayPolicy]:
+    if not ids:
+        return {}
+    return {p.id: p for p in db.session.scalars(select(QuietDayPolicy).where(QuietDayPolicy.id.in_(ids)))}
+
+
+# ------------------------------------------------------------------------------------------ check page
+
+
+@bp.route("/check", methods=["GET"])
+@roles(*PLANNERS)
+def check_page():
+    args = request.args
+    today = checks.local_today()
+    q = (args.get("q") or "").strip()[:100]
+    uscc = (args.get("uscc") or "").strip()[:18]
+    kind = args.get("kind") or "routine"
+    day = args.get("date") or today.isoformat()
+    if current_user.role == "inspector":
+        department = current_user.department.code if current_user.department else ""
+    else:
+        department = args.get("department") or ""
+    matches: list[Enterprise] = []
+    if q and not uscc:
+        matches = _search_enterprises(q)
+        if len(matches) == 1:
+            uscc = matches[0].uscc
+    status = 200
+    error = result = enterprise = None
+    explained: list[dict[str, Any]] = []
+    weeks: list = []
+    cells: dict[date, dict[str, Any]] = {}
+    month = prev_month = next_month = None
+    if uscc:
+        try:
+            result = checks.check(current_user, {"uscc": uscc, "date": day, "kind": kind,
+                                                 "department": department or None})
+            enterprise = checks.find_enterprise(uscc)
+            rows = _policy_rows([p["policy_id"] for p in result["blocking"] + result["advisory"]
+                                 + result["exempt"]])
+            for role_name in ("blocking", "exempt", "advisory"):
+                for ref in result[role_name]:
+                    row = rows.get(ref["policy_id"])
+                    explained.append({"role": role_name, "ref": ref, "row": row,
+                                      "text": policies.rule_text(row.rule or {}) if row else ""})
+            year, mon = parse_month(args.get("month"), parse_date(day, "date"))
+            month, prev_month, next_month = (year, mon), shift_month(year, mon, -1), shift_month(year, mon, 1)
+            start, end = month_bounds(year, mon)
+            answer = checks.days(current_user, uscc, {"from": start.isoformat(), "to": end.isoformat(),
+                                                      "kind": kind, "department": result["department"]})
+            for item in answer["days"]:
+                d = date.fromisoformat(item["date"])
+                href = url_for("inspections.check_page", uscc=uscc, date=item["date"], kind=kind,
+                               department=department or None)
+                if item["allowed"]:
+                    cells[d] = {"cls": "allowed", "href": href,
+                                "note": _("quiet day") if item["protected"] else ""}
+                else:
+                    cells[d] = {"cls": "refused", "href": href,
+                                "note": _("quiet day") if item["protected"] else _("cap")}
+            weeks = month_weeks(year, mon)
+        except DomainError as err:
+            error, status = err, err.status
+            result = None
+    return render_template(
+        "inspections/check.html", q=q, uscc=uscc, kind=kind, day=day, department=department, matches=matches,
+        result=result, enterprise=enterprise, explained=explained, error=error, weeks=weeks, cells=cells,
+        month=month, prev_month=prev_month, next_month=next_month, today=today,
+        departments=_inspecting_departments() if current_user.role != "inspector" else [],
+    ), status
+
+
+# ------------------------------------------------------------------------------------------ booking
+
+
+def _booking_data(form: BookingForm) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "uscc": form.uscc.data, "date": form.date.data or None, "kind": form.kind.data,
+        "subject": form.subject.data, "justification": form.justification.data or None,
+        "reference": form.reference.data or None, "emergency": bool(form.emergency.data),
+        "joint_with": (form.joint_with.data or "").strip() or None,
+    }
+    if current_user.role != "inspector":
+        data["department"] = form.department.data or None
+    return data
+
+
+@bp.route("/inspections/new", methods=["GET", "POST"])
+@roles(*PLANNERS)
+def new_page():
+    form = BookingForm()
+    form.department.choices = opts([("", "—"), *_inspecting_departments()])
+    status = 200
+    refusal = None
+    if request.method == "GET":
+        for name in ("uscc", "date", "kind", "joint_with", "department"):
+            if request.args.get(name):
+                getattr(form, name).data = request.args[name][:40]
+    else:
+        status = 422
+        if form.validate_on_submit():
+            try:
+                insp, extra = inspections.book(current_user, _booking_data(form))
+            except DomainError as err:
+                db.session.rollback()
+                status = err.status
+                if err.code in ("quiet_day", "frequency_cap"):
+                    refusal = err
+                else:
+                    attach_error(form, err)
+            else:
+                if insp.status == "pending_approval":
+                    flash(_("Booked. The inspection is on a quiet day and waits for the head's approval."),
+                          "warning")
+                else:
+                    flash(_("Inspection booked for %(date)s.", date=insp.date.isoformat()), "success")
+                suggestion = extra.get("joint_suggestion")
+                if suggestion:
+                    flash(_("Another agency (%(dept)s) visits this enterprise on %(date)s: consider one "
+                            "joint visit.", dept=suggestion["department_name"], date=suggestion["date"]),
+                          "warning")
+                return redirect(url_for("inspections.detail", inspection_id=insp.id))
+    enterprise = None
+    if form.uscc.data:
+        enterprise = db.session.scalar(select(Enterprise).where(Enterprise.uscc == form.uscc.data.strip()))
+    return render_template("inspections/new.html", form=form, refusal=refusal, enterprise=enterprise,
+                           show_department=current_user.role != "inspector"), status
+
+
+# ------------------------------------------------------------------------------------------ list, detail
+
+
+@bp.route("/inspections", methods=["GET"])
+@roles(*PLANNERS, "enterprise")
+def list_page():
+    raw = request.args.to_dict()
+    page = int(raw["page"]) if raw.get("page", "").isdigit() and int(raw["page"]) > 0 else 1
+    filters = {k: v.strip() for k, v in raw.items() if k in ("uscc", "department", "from", "to", "status")
+               and v.strip()}
+    error = None
+    try:
+        stmt = inspections.list_statement(current_user, filters)
+    except DomainError as err:
+        error, filters = err, {}
+        stmt = inspections.list_statement(current_user, {})
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = db.session.scalars(stmt.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    ratings = inspections.ratings_summary(current_user) if current_user.role in PLANNERS else []
+    return render_template(
+        "inspections/list.html", rows=rows, total=total, page=page, per_page=PER_PAGE, filters=filters,
+        error=error, ratings=ratings, min_ratings=inspections.MIN_RATINGS_FOR_AVERAGE,
+        departments=_inspecting_departments() if current_user.role in ("admin", "secretariat") else [],
+    ), (error.status if error else 200)
+
+
+def _render_detail(insp, status: int = 200, **forms: Any):
+    user = current_user
+    own_agency = user.role == "inspector" and user.department_id == insp.department_id
+    suggestion = None
+    if own_agency and insp.status in inspections.OPEN_STATUSES and not insp.joint_with_id:
+        suggestion = inspections.joint_suggestion(insp.enterprise, insp.department, insp.date)
+    return render_template(
+        "inspections/detail.html", insp=insp, joined=inspections.joined_visits(insp), own_agency=own_agency,
+        is_head=own_agency and user.is_head, today=checks.local_today(), suggestion=suggestion,
+        cancel_form=forms.get("cancel_form") or ReasonForm(formdata=None),
+        result_form=forms.get("result_form") or ResultForm(formdata=None),
+        rating_form=forms.get("rating_form") or RatingForm(formdata=None),
+        can_rate=user.role == "enterprise" and user.enterprise_id == insp.enterprise_id
+        and insp.status == "completed" and insp.rating is None,
+        can_cancel=insp.status in inspections.OPEN_STATUSES and (own_agency or user.role in ("admin",
+                                                                                           "secretariat")),
+    ), status
+
+
+@bp.route("/inspections/<int:inspection_id>", methods=["GET"])
+@roles(*PLANNERS, "enterprise")
+def detail(inspection_id: int):
+    return _render_detail(inspections.get_visible(current_user, inspection_id))
+
+
+def _act(inspection_id: int, action, success: str, form_name: str | None = None, form=None):
+    insp = inspections.get_inspection(inspection_id)
+    try:
+        action()
+    except DomainError as err:
+        db.session.rollback()
+        if err.status == 403 and not inspections.can_see(current_user, insp):
+            raise
+        if form is not None:
+            attach_error(form, err)
+        else:
+            flash(err.message, "error")
+        return _render_detail(insp, err.status, **({form_name: form} if form_name else {}))
+    flash(success, "success")
+    return redirect(url_for("inspections.detail", inspection_id=inspection_id))
+
+
+@bp.route("/inspections/<int:inspection_id>/approve", methods=["POST"])
+@roles("inspector")
+def approve(inspection_id: int):
+    return _act(inspection_id, lambda: inspections.approve(current_user, inspection_id), _("Approved."))
+
+
+@bp.route("/inspections/<int:inspection_id>/check-in", methods=["POST"])
+@roles("inspector")
+def check_in(inspection_id: int):
+    return _act(inspection_id, lambda: inspections.check_in(current_user, inspection_id), _("Checked in."))
+
+
+@bp.route("/inspections/<int:inspection_id>/complete", methods=["POST"])
+@roles("inspector")
+def complete(inspection_id: int):
+    form = ResultForm()
+    return _act(inspection_id, lambda: inspections.complete(
+        current_user, inspection_id, {"result": form.result.data or None}), _("Inspection completed."),
+        "result_form", form)
+
+
+@bp.route("/inspections/<int:inspection_id>/cancel", methods=["POST"])
+@roles(*PLANNERS)
+def cancel(inspection_id: int):
+    form = ReasonForm()
+    return _act(inspection_id, lambda: inspections.cancel(current_user, inspection_id,
+                                                          {"reason": form.reason.data}),
+                _("Inspection cancelled."), "cancel_form", form)
+
+
+@bp.route("/inspections/<int:inspection_id>/rate", methods=["POST"])
+@roles("enterprise")
+def rate(inspection_id: int):
+    form = RatingForm()
+    return _act(inspection_id, lambda: inspections.rate(
+        current_user, inspection_id, {"rating": form.rating.data, "comment": form.comment.data or None}),
+        _("Thank you for your rating."), "rating_form", form)
+
+
+# ------------------------------------------------------------------------------------------ 扫码入企
+
+
+@bp.route("/inspections/code/<uscc>", methods=["GET"])
+@roles("enterprise", "admin", "secretariat")
+def code(uscc: str):
+    ent = checks.find_enterprise(uscc)
+    if current_user.role == "enterprise" and current_user.enterprise_id != ent.id:
+        raise Forbidden(_("You may only see your own enterprise."))
+    target = url_for("inspections.checkin", uscc=ent.uscc, _external=True)
+    qr = segno.make(target, error="m")
+    return render_template("inspections/code.html", ent=ent, target=target,
+                           qr_uri=qr.svg_data_uri(scale=8, border=2))
+
+
+def _render_checkin(ent: Enterprise, status: int = 200, error: DomainError | None = None,
+                    emergency_form: EmergencyForm | None = None):
+    return render_template(
+        "inspections/checkin.html", ent=ent, todays=inspections.todays_for(current_user, ent), error=error,
+        today=checks.local_today(), form=EmptyForm(),
+        emergency_form=emergency_form or EmergencyForm(formdata=None),
+    ), status
+
+
+@bp.route("/checkin/<uscc>", methods=["GET"])
+@roles("inspector")
+def checkin(uscc: str):
+    return _render_checkin(checks.find_enterprise(uscc))
+
+
+@bp.route("/checkin/<uscc>", methods=["POST"])
+@roles("inspector")
+def checkin_post(uscc: str):
+    ent = checks.find_enterprise(uscc)
+    try:
+        insp = inspections.check_in_at(current_user, ent.uscc)
+    except DomainError as err:
+        db.session.rollback()
+        return _render_checkin(ent, err.status, err)
+    flash(_("Checked in at %(name)s.", name=ent.name), "success")
+    return redirect(url_for("inspections.detail", inspection_id=insp.id))
+
+
+@bp.route("/checkin/<uscc>/emergency", methods=["POST"])
+@roles("inspector")
+def checkin_emergency(uscc: str):
+    ent = checks.find_enterprise(uscc)
+    form = EmergencyForm()
+    try:
+        insp = inspections.emergency_check_in(current_user, ent.uscc, {
+            "kind": form.kind.data, "subject": form.subject.data, "justification": form.justification.data,
+            "reference": form.reference.data or None})
+    except DomainError as err:
+        db.session.rollback()
+        attach_error(form, err)
+        return _render_checkin(ent, err.status, err, form)
+    flash(_("Emergency inspection recorded and checked in."), "success")
+    return redirect(url_for("inspections.detail", inspection_id=insp.id))

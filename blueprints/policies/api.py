@@ -1,3 +1,65 @@
-from flask import Blueprint
+"""JSON API for quiet-day policies (API.md "Quiet days"): all signed-in users read; admins write."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from access import authenticated, roles
+from blueprints.apiutil import json_body, paginate
+from operations import policies
 
 api = Blueprint("policies_api", __name__)
+
+WRITERS = ("admin", "secretariat")
+
+
+@api.route("/quiet-day-policies", methods=["POST"])
+@roles(*WRITERS)
+def create():
+    row = policies.create_policy(json_body())
+    return jsonify(policies.to_json(row)), 201
+
+
+@api.route("/quiet-day-policies", methods=["GET"])
+@authenticated
+def index():
+    return jsonify(paginate(policies.list_statement(request.args), policies.to_json))
+
+
+@api.route("/quiet-day-policies/<int:policy_id>", methods=["GET"])
+@authenticated
+def show(policy_id: int):
+    return jsonify(policies.to_json(policies.get_policy(policy_id)))
+
+
+@api.route("/quiet-day-policies/<int:policy_id>", methods=["PATCH"])
+@roles(*WRITERS)
+def update(policy_id: int):
+    policies.get_policy(policy_id)  # 404 before complaining about the body
+    return jsonify(policies.to_json(policies.update_policy(policy_id, json_body())))
+
+
+@api.route("/quiet-day-policies/<int:policy_id>", methods=["DELETE"])
+@roles(*WRITERS)
+def revoke(policy_id: int):
+    policies.get_policy(policy_id)
+    # Some HTTP clients cannot send a body with DELETE, so the reason may also come as ?reason=.
+    body = request.get_json(silent=True)
+    reason = body.get("reason") if isinstance(body, dict) else None
+    reason = reason or request.args.get("reason")
+    return jsonify(policies.to_json(policies.revoke_policy(policy_id, reason)))
+
+
+@api.route("/quiet-day-policies/<int:policy_id>/exceptions", methods=["POST"])
+@roles(*WRITERS)
+def add_exception(policy_id: int):
+    policies.get_policy(policy_id)
+    exc = policies.add_exception(policy_id, json_body())
+    return jsonify({"policy_id": policy_id, **exc.to_json()}), 201
+
+
+@api.route("/quiet-day-policies/<int:policy_id>/exceptions/<int:exception_id>", methods=["DELETE"])
+@roles(*WRITERS)
+def delete_exception(policy_id: int, exception_id: int):
+    policies.delete_exception(policy_id, exception_id)
+    return "", 204

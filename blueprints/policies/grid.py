@@ -1,0 +1,50 @@
+"""Month grids for the calendar views (policy year, check page, enterprise calendar, public page)."""
+
+from __future__ import annotations
+
+import calendar as _stdcal
+from datetime import date
+from typing import Any
+
+from flask_babel import gettext as _
+
+from operations.validate import invalid
+
+
+def month_weeks(year: int, month: int) -> list[list[date | None]]:
+    """Weeks Monday-first; days outside the month are None."""
+    return [[d if d.month == month else None for d in week]
+            for week in _stdcal.Calendar(firstweekday=0).monthdatescalendar(year, month)]
+
+
+def parse_month(value: Any, default: date) -> tuple[int, int]:
+    """``YYYY-MM`` from a query string; a bad value is a 422 naming the field."""
+    if value in (None, ""):
+        return default.year, default.month
+    try:
+        if not isinstance(value, str) or len(value) != 7 or value[4] != "-":
+            raise ValueError
+        year, month = int(value[:4]), int(value[5:])
+        date(year, month, 1)
+    except ValueError:
+        raise invalid("month", _("month must be YYYY-MM.")) from None
+    if not 2000 <= year <= 2100:
+        raise invalid("month", _("month must be YYYY-MM."))
+    return year, month
+
+
+def parse_year(value: Any, default: int) -> int:
+    if value in (None, ""):
+        return default
+    if not isinstance(value, str) or not value.isdigit() or not 2000 <= int(value) <= 2100:
+        raise invalid("year", _("The year must be between 2000 and 2100."))
+    return int(value)
+
+
+def shift_month(year: int, month: int, delta: int) -> str:
+    index = year * 12 + (month - 1) + delta
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def month_bounds(year: int, month: int) -> tuple[date, date]:
+    return date(year, month, 1), date(year, month, _stdcal.monthrange(year, month)[1])

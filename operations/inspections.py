@@ -1,0 +1,420 @@
+"""Inspections: booking under the quiet-day rules and caps (SPEC §3.2–3.4), approval, the lifecycle
+planned → (pending_approval) → checked_in → completed / cancelled, 扫码入企 check-in and the rating.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from extensions import db
+from models.base import utcnow
+from models.department import Department
+from models.enterprise import Enterprise
+from models.inspection import INSPECTION_STATUSES, Inspection
+from models.user import User
+from operations import audit, checks
+from operations.calendar import load_calendar
+from operations.errors import DomainError, Forbidden, NotFound
+from operations.validate import get_bool, get_choice, get_date, get_int, get_str, invalid, reject_unknown
+from rules import quietdays as qd
+
+BOOK_FIELDS = ("uscc", "department", "date", "kind", "subject", "justification", "reference", "emergency",
+               "joint_with")
+OPEN_STATUSES = ("planned", "pending_approval")
+JOINT_WINDOW_DAYS = 14
+EMERGENCY_RECORD_WORKDAYS = 3
+# Below this many ratings a department's average is not shown: with one or two ratings the agency could tell
+# which enterprise gave which (SPEC §3.6: ratings only in aggregate).
+MIN_RATINGS_FOR_AVERAGE = 3
+
+
+# ------------------------------------------------------------------------------------------ reading
+
+
+def to_json(insp: Inspection, viewer: User | None = None) -> dict[str, Any]:
+    out = {
+        "id": insp.id,
+        "uscc": insp.enterprise.uscc,
+        "enterprise_name": insp.enterprise.name,
+        "department": insp.department.code,
+        "department_name": insp.department.name,
+        "date": insp.date.isoformat(),
+        "kind": insp.kind,
+        "subject": insp.subject,
+        "justification": insp.justification,
+        "reference": insp.reference,
+        "emergency": insp.emergency,
+        "record_overdue": insp.record_overdue,
+        "on_protected_day": insp.on_protected_day,
+        "status": insp.status,
+        "joint_with": insp.joint_with_id,
+        "created_at": insp.created_at.isoformat() + "Z" if insp.created_at else None,
+        "approved_at": insp.approved_at.isoformat() + "Z" if insp.approved_at else None,
+        "checked_in_at": insp.checked_in_at.isoformat() + "Z" if insp.checked_in_at else None,
+        "completed_at": insp.completed_at.isoformat() + "Z" if insp.completed_at else None,
+        "result": insp.result,
+        "cancelled_at": insp.cancelled_at.isoformat() + "Z" if insp.cancelled_at else None,
+        "cancel_reason": insp.cancel_reason,
+        "rated": insp.rating is not None,
+    }
+    # Only the enterprise that gave a rating sees it; agencies see averages (ratings_summary).
+    if viewer is not None and viewer.role == "enterprise" and viewer.enterprise_id == insp.enterprise_id:
+        out["rating"] = insp.rating
+        out["rating_comment"] = insp.rating_comment
+    return out
+
+
+def can_see(user: User, insp: Inspection) -> bool:
+    if user.role in ("admin", "secretariat"):
+        return True
+    if user.role == "inspector":
+        return user.department_id == insp.department_id
+    if user.role == "enterprise":
+        return user.enterprise_id == insp.enterprise_id
+    return False
+
+
+def get_inspection(inspection_id: int) -> Inspection:
+    insp = db.session.get(Inspection, inspection_id)
+    if insp is None:
+        raise NotFound(_("No such inspection."))
+    return insp
+
+
+def get_visible(user: User, inspection_id: int) -> Inspection:
+    insp = get_inspection(inspection_id)
+    if not can_see(user, insp):
+        raise Forbidden(_("This inspection belongs to another agency or enterprise."))
+    return insp
+
+
+def joined_visits(insp: Inspection) -> list[Inspection]:
+    """The other inspections of the same visit (综合查一次), whichever side of the join ``insp`` is."""
+    root = insp.joint_with_id or insp.id
+    rows = db.session.scalars(
+        select(Inspection).where(
+            (Inspection.id == root) | (Inspection.joint_with_id == root), Inspection.id != insp.id
+        ).order_by(Inspection.id)
+    )
+    return list(rows)
+
+
+def list_statement(user: User, args: Mapping[str, Any]):
+    """Inspections visible to ``user``, filtered by uscc, department, from, to, status; by date."""
+    stmt = select(Inspection).join(Enterprise, Enterprise.id == Inspection.enterprise_id).join(
+        Department, Department.id == Inspection.department_id)
+    uscc = get_str(args, "uscc", required=False, max_len=18)
+    code = get_str(args, "department", required=False, max_len=40)
+    start = get_date(args, "from", required=False)
+    end = get_date(args, "to", required=False)
+    status = get_choice(args, "status", INSPECTION_STATUSES, required=False)
+    if user.role == "inspector":
+        own = user.department.code if user.department else None
+        if code and code != own:
+            raise Forbidden(_("Inspectors see only their own agency's inspections."))
+        stmt = stmt.where(Inspection.department_id == user.department_id)
+    elif user.role == "enterprise":
+        own_uscc = user.enterprise.uscc if user.enterprise else None
+        if uscc and uscc != own_uscc:
+            raise Forbidden(_("You may only see your own enterprise."))
+        stmt = stmt.where(Inspection.enterprise_id == user.enterprise_id)
+    elif user.role not in ("admin", "secretariat"):
+        raise Forbidden(_("You do not have permission to do this."))
+    if uscc:
+        stmt = stmt.where(Enterprise.uscc == uscc)
+    if code:
+        stmt = stmt.where(Department.code == code)
+    if start:
+        stmt = stmt.where(Inspection.date >= start)
+    if end:
+        stmt = stmt.where(Inspection.date <= end)
+    if status:
+        stmt = stmt.where(Inspection.status == status)
+    return stmt.order_by(Inspection.date.desc(), Inspection.id.desc())
+
+
+def ratings_summary(user: User) -> list[dict[str, Any]]:
+    """Average and count of ratings per department: never per inspection, never per enterprise."""
+    stmt = (select(Department.code, Department.name, func.count(Inspection.rating),
+                   func.avg(Inspection.rating))
+            .join(Department, Department.id == Inspection.department_id)
+            .where(Inspection.rating.is_not(None))
+            .group_by(Department.code, Department.name).order_by(Department.code))
+    if user.role == "inspector":
+        stmt = stmt.where(Inspection.department_id == user.department_id)
+    elif user.role not in ("admin", "secretariat"):
+        raise Forbidden(_("You do not have permission to do this."))
+    out = []
+    for code, name, count, avg in db.session.execute(stmt):
+        shown = count >= MIN_RATINGS_FOR_AVERAGE
+        out.append({"department": code, "department_name": name, "count": count,
+                    "average": round(float(avg), 2) if shown else None})
+    return out
+
+
+# ------------------------------------------------------------------------------------------ booking
+
+
+def joint_suggestion(ent: Enterprise, dept: Department, d: date) -> dict[str, Any] | None:
+    """Another agency's open inspection of this enterprise within 14 days: suggest one visit (综合查一次)."""
+    rows = db.session.scalars(
+        select(Inspection).where(
+            Inspection.enterprise_id == ent.id,
+            Inspection.department_id != dept.id,
+            Inspection.status.in_(OPEN_STATUSES),
+            Inspection.date >= d - timedelta(days=JOINT_WINDOW_DAYS),
+            Inspection.date <= d + timedelta(days=JOINT_WINDOW_DAYS),
+        )
+    ).all()
+    if not rows:
+        return None
+    best = min(rows, key=lambda r: (abs((r.date - d).days), r.date, r.id))
+    return {"inspection_id": best.id, "id": best.id, "department": best.department.code,
+            "department_name": best.department.name, "date": best.date.isoformat()}
+
+
+def _joint_target(value: int, ent: Enterprise, dept: Department) -> Inspection:
+    target = db.session.get(Inspection, value)
+    if target is None or target.enterprise_id != ent.id:
+        raise invalid("joint_with", _("No inspection %(id)s of this enterprise to join.", id=value))
+    if target.department_id == dept.id:
+        raise invalid("joint_with", _("A joint visit is with another agency."))
+    if target.status not in OPEN_STATUSES:
+        raise invalid("joint_with", _("Inspection %(id)s is no longer planned.", id=value))
+    return target
+
+
+def _refusal(result: qd.CheckResult) -> DomainError:
+    next_date = result.next_allowed_date.isoformat() if result.next_allowed_date else None
+    if result.blocking:
+        titles = "、".join(p.title if p.title.startswith("《") else f"《{p.title}》" for p in result.blocking)
+        return DomainError(
+            "quiet_day",
+            _("%(date)s is a quiet day for this enterprise under %(titles)s.", date=result.date.isoformat(),
+              titles=titles),
+            status=409,
+            details={"next_allowed_date": next_date,
+                     "policies": [checks.policy_ref(p) for p in result.blocking]},
+        )
+    cap = result.cap
+    return DomainError(
+        "frequency_cap",
+        _("The annual inspection cap is reached: %(used)s of %(limit)s.", used=cap.used if cap else "?",
+          limit=cap.limit if cap else "?"),
+        status=409,
+        details={**(checks.cap_json(cap) or {}), "next_allowed_date": next_date},
+    )
+
+
+def book(user: User, data: Mapping[str, Any]) -> tuple[Inspection, dict[str, Any]]:
+    """Book an inspection; returns it and extra answer fields (joint suggestion, advisory policies)."""
+    reject_unknown(data, BOOK_FIELDS)
+    uscc = get_str(data, "uscc", max_len=18)
+    kind = get_choice(data, "kind", qd.KINDS)
+    subject = get_str(data, "subject", max_len=300)
+    justification = get_str(data, "justification", required=False, max_len=4000)
+    reference = get_str(data, "reference", required=False, max_len=200)
+    emergency = get_bool(data, "emergency")
+    joint_id = get_int(data, "joint_with", required=False, minimum=1)
+    requested = get_date(data, "date", required=joint_id is None)
+    if emergency and kind in qd.CAPPED_KINDS:
+        raise invalid("emergency", _("Routine and random inspections cannot be emergencies."))
+    dept = checks.resolve_department(user, get_str(data, "department", required=False, max_len=40))
+    try:
+        ent = checks.find_enterprise(uscc, for_update=True)
+    except NotFound:
+        raise invalid("uscc", _("No enterprise with this credit code.")) from None
+    target = None
+    if joint_id is not None:
+        target = _joint_target(joint_id, ent, dept)
+        if requested is not None and requested != target.date:
+            raise invalid("date", _("A joint visit takes place on the date of the visit it joins (%(date)s).",
+                                    date=target.date.isoformat()))
+    d: date = target.date if target is not None else requested
+    today = checks.local_today()
+    if d < today and not emergency:
+        raise invalid("date", _("The date is in the past; only emergencies are recorded afterwards."))
+    root = (target.joint_with_id or target.id) if target is not None else None
+    result = checks.check_one(ent, d, kind, dept, exclude_visit=root)
+    if not result.allowed:
+        raise _refusal(result)
+    status = "planned"
+    if result.requires_justification:
+        if not justification:
+            raise DomainError(
+                "justification_required",
+                _("%(date)s is a quiet day for this enterprise: a %(kind)s needs a written justification.",
+                  date=d.isoformat(), kind=kind),
+                status=422, field="justification",
+                details={"policies": [checks.policy_ref(p) for p in result.exempt]},
+            )
+        if not emergency:
+            if d <= today:
+                raise DomainError(
+                    "approval_too_late",
+                    _("An inspection on a quiet day needs the head's approval before the date; "
+                      "choose a later date or record it as an emergency."),
+                    status=409, field="date")
+            status = "pending_approval"
+    overdue = emergency and today > load_calendar().add_workdays(d, EMERGENCY_RECORD_WORKDAYS)
+    insp = Inspection(
+        enterprise_id=ent.id, department_id=dept.id, date=d, kind=kind, subject=subject,
+        justification=justification, reference=reference, emergency=emergency, record_overdue=overdue,
+        on_protected_day=result.protected, status=status, joint_with_id=root, created_by_id=user.id,
+    )
+    db.session.add(insp)
+    db.session.flush()
+    audit.record("create", "inspection", insp.id, after=to_json(insp))
+    suggestion = None if target is not None else joint_suggestion(ent, dept, d)
+    db.session.commit()
+    extra: dict[str, Any] = {
+        "advisory": [checks.policy_ref(p) for p in result.advisory],
+        "exempt": [checks.policy_ref(p) for p in result.exempt],
+        "cap": checks.cap_json(result.cap),
+    }
+    if suggestion:
+        extra["joint_suggestion"] = suggestion
+    return insp, extra
+
+
+# ------------------------------------------------------------------------------------------ lifecycle
+
+
+def _own_agency(user: User, insp: Inspection) -> None:
+    if user.role != "inspector" or user.department_id != insp.department_id:
+        raise Forbidden(_("Only inspectors of %(name)s may do this.", name=insp.department.name))
+
+
+def _state_error(insp: Inspection) -> DomainError:
+    messages = {
+        "pending_approval": _("This inspection is still waiting for the head's approval."),
+        "checked_in": _("This inspection is already checked in."),
+        "completed": _("This inspection is already completed."),
+        "cancelled": _("This inspection was cancelled."),
+        "planned": _("This inspection is planned and not yet checked in."),
+    }
+    code = {"pending_approval": "pending_approval", "checked_in": "already_checked_in"}.get(insp.status,
+                                                                                           "invalid_state")
+    return DomainError(code, messages.get(insp.status, insp.status), status=409,
+                       details={"status": insp.status})
+
+
+def _transition(insp: Inspection, action: str, changes: Mapping[str, Any],
+                audit_extra: Mapping[str, Any] | None = None) -> Inspection:
+    before = to_json(insp)
+    for name, value in changes.items():
+        setattr(insp, name, value)
+    db.session.flush()
+    audit.record(action, "inspection", insp.id, before=before, after={**to_json(insp), **(audit_extra or {})})
+    db.session.commit()
+    return insp
+
+
+def approve(user: User, inspection_id: int) -> Inspection:
+    insp = get_inspection(inspection_id)
+    _own_agency(user, insp)
+    if not user.is_head:
+        raise Forbidden(_("Only the agency's head may approve inspections on quiet days."))
+    if insp.status != "pending_approval":
+        raise DomainError("invalid_state", _("Only inspections waiting for approval can be approved."),
+                          status=409, details={"status": insp.status})
+    if checks.local_today() >= insp.date:
+        raise DomainError("too_late", _("Approval must be given before the inspection date."), status=409)
+    return _transition(insp, "approve", {"status": "planned", "approved_by_id": user.id,
+                                         "approved_at": utcnow()})
+
+
+def cancel(user: User, inspection_id: int, data: Mapping[str, Any]) -> Inspection:
+    insp = get_inspection(inspection_id)
+    if user.role == "inspector":
+        _own_agency(user, insp)
+    elif user.role not in ("admin", "secretariat"):
+        raise Forbidden(_("You do not have permission to do this."))
+    reject_unknown(data, ("reason",))
+    reason = get_str(data, "reason", max_len=1000)
+    if insp.status not in OPEN_STATUSES:
+        raise _state_error(insp)
+    return _transition(insp, "cancel", {"status": "cancelled", "cancelled_at": utcnow(),
+                                        "cancel_reason": reason, "cancelled_by_id": user.id})
+
+
+def check_in(user: User, inspection_id: int) -> Inspection:
+    insp = get_inspection(inspection_id)
+    _own_agency(user, insp)
+    if insp.status != "planned":
+        raise _state_error(insp)
+    if insp.date != checks.local_today():
+        raise DomainError("not_today", _("This inspection is planned for %(date)s, not today.",
+                                         date=insp.date.isoformat()), status=409)
+    return _transition(insp, "check_in", {"status": "checked_in", "checked_in_at": utcnow(),
+                                          "checked_in_by_id": user.id})
+
+
+def todays_for(user: User, ent: Enterprise) -> list[Inspection]:
+    """The inspector's agency's inspections of ``ent`` today (Asia/Shanghai), cancelled ones aside."""
+    if user.role != "inspector" or user.department_id is None:
+        return []
+    return list(db.session.scalars(select(Inspection).where(
+        Inspection.enterprise_id == ent.id, Inspection.department_id == user.department_id,
+        Inspection.date == checks.local_today(), Inspection.status != "cancelled",
+    ).order_by(Inspection.id)))
+
+
+def check_in_at(user: User, uscc: str) -> Inspection:
+    """扫码入企: check in against today's planned inspection of the inspector's agency, or say why not."""
+    ent = checks.find_enterprise(uscc)
+    if user.role != "inspector":
+        raise Forbidden(_("Only inspectors check in."))
+    todays = todays_for(user, ent)
+    planned = [i for i in todays if i.status == "planned"]
+    if planned:
+        return check_in(user, planned[0].id)
+    for status in ("pending_approval", "checked_in", "completed"):
+        found = [i for i in todays if i.status == status]
+        if found:
+            raise _state_error(found[0])
+    raise DomainError("none_planned",
+                      _("Your agency has no inspection of this enterprise planned for today."), status=409)
+
+
+def emergency_check_in(user: User, uscc: str, data: Mapping[str, Any]) -> Inspection:
+    """An emergency inspection without a prior plan: recorded as emergency for today, then checked in."""
+    payload = {k: data.get(k) for k in ("kind", "subject", "justification", "reference")}
+    payload.update({"uscc": uscc, "date": checks.local_today().isoformat(), "emergency": True})
+    if not payload.get("justification"):
+        raise invalid("justification", _("An emergency inspection needs a written justification."),
+                      "justification_required")
+    insp, _extra = book(user, payload)
+    return check_in(user, insp.id)
+
+
+def complete(user: User, inspection_id: int, data: Mapping[str, Any]) -> Inspection:
+    insp = get_inspection(inspection_id)
+    _own_agency(user, insp)
+    reject_unknown(data, ("result",))
+    result = get_str(data, "result", required=False, max_len=4000)
+    if insp.status != "checked_in":
+        raise _state_error(insp)
+    return _transition(insp, "complete", {"status": "completed", "completed_at": utcnow(), "result": result,
+                                          "completed_by_id": user.id})
+
+
+def rate(user: User, inspection_id: int, data: Mapping[str, Any]) -> Inspection:
+    insp = get_inspection(inspection_id)
+    if user.role != "enterprise" or user.enterprise_id != insp.enterprise_id:
+        raise Forbidden(_("Only the inspected enterprise rates an inspection."))
+    reject_unknown(data, ("rating", "comment"))
+    rating = get_int(data, "rating", minimum=1, maximum=5)
+    comment = get_str(data, "comment", required=False, max_len=1000)
+    if insp.status != "completed":
+        raise DomainError("not_completed", _("Only completed inspections can be rated."), status=409)
+    if insp.rating is not None:
+        raise DomainError("already_rated", _("This inspection has already been rated."), status=409)
+    # The audit log (admins only) keeps the value; agencies never read it there.
+    return _transition(insp, "rate", {"rating": rating, "rating_comment": comment, "rated_at": utcnow()},
+                       {"rating": rating, "rating_comment": comment})

@@ -1,0 +1,299 @@
+"""Quiet-day policies (宁静日): create, edit, activate, revoke, exceptions — for the pages and the API."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from extensions import db
+from models.base import utcnow
+from models.enterprise import OWNERSHIPS, SIZES, Enterprise
+from models.jurisdiction import Jurisdiction
+from models.policy import PolicyException, QuietDayPolicy
+from operations import audit, checks
+from operations.errors import DomainError, NotFound
+from operations.validate import get_choice, get_date, get_list, get_str, invalid, reject_unknown
+from rules import quietdays as qd
+
+FIELDS = ("jurisdiction_code", "title", "reference", "rule", "valid_from", "valid_until", "ownership",
+          "sizes", "enterprises", "blocked_kinds", "binds", "status")
+EFFECTS = ("lift", "add")
+
+_SHORT_DAYS = {1: _l("Mon"), 2: _l("Tue"), 3: _l("Wed"), 4: _l("Thu"), 5: _l("Fri"), 6: _l("Sat"),
+               7: _l("Sun")}
+
+
+def rule_text(rule: Mapping[str, Any]) -> str:
+    """The rule in one plain sentence, e.g. 每周一至周三为宁静日."""
+    rtype = rule.get("type")
+    if rtype == "weekdays":
+        days = sorted(d for d in rule.get("weekdays", []) if d in _SHORT_DAYS)
+        if not days:
+            return ""
+        if len(days) > 1 and days == list(range(days[0], days[-1] + 1)):
+            return _("Every %(first)s to %(last)s is a quiet day", first=_SHORT_DAYS[days[0]],
+                     last=_SHORT_DAYS[days[-1]])
+        return _("Every %(days)s is a quiet day", days=_("、").join(str(_SHORT_DAYS[d]) for d in days))
+    if rtype == "month_days":
+        return _("Days %(from)s to %(to)s of every month are quiet days", **{"from": rule.get("from"),
+                                                                              "to": rule.get("to")})
+    if rtype == "first_workdays_open":
+        return _("Every day is a quiet day except the first %(n)s working days of each month",
+                 n=rule.get("count"))
+    if rtype == "date_range":
+        return _("Every day from %(from)s to %(to)s is a quiet day", **{"from": rule.get("from"),
+                                                                        "to": rule.get("to")})
+    return ""
+
+
+def to_json(p: QuietDayPolicy) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "jurisdiction_code": p.jurisdiction.code,
+        "jurisdiction_name": p.jurisdiction.name,
+        "title": p.title,
+        "reference": p.reference,
+        "rule": p.rule,
+        "rule_text": rule_text(p.rule or {}),
+        "valid_from": p.valid_from.isoformat(),
+        "valid_until": p.valid_until.isoformat() if p.valid_until else None,
+        "status": p.status,
+        "ownership": list(p.ownership or []),
+        "sizes": list(p.sizes or []),
+        "enterprises": [e.uscc for e in p.enterprises],
+        "blocked_kinds": list(p.blocked_kinds or []),
+        "binds": p.binds,
+        "exceptions": [x.to_json() for x in p.exceptions],
+        "created_at": p.created_at.isoformat() + "Z" if p.created_at else None,
+        "updated_at": p.updated_at.isoformat() + "Z" if p.updated_at else None,
+        "revoked_at": p.revoked_at.isoformat() + "Z" if p.revoked_at else None,
+        "revoked_reason": p.revoked_reason,
+    }
+
+
+def get_policy(policy_id: int) -> QuietDayPolicy:
+    row = db.session.get(QuietDayPolicy, policy_id)
+    if row is None:
+        raise NotFound(_("No such quiet-day policy."))
+    return row
+
+
+def find_jurisdiction(code: Any, field: str = "jurisdiction_code") -> Jurisdiction:
+    if not isinstance(code, str) or not code:
+        raise invalid(field, _("%(field)s is required.", field=field), "missing_field")
+    row = db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == code))
+    if row is None:
+        raise invalid(field, _("Unknown jurisdiction %(code)s.", code=code[:20]))
+    return row
+
+
+def _parse_rule(value: Any) -> dict[str, Any]:
+    if value is None:
+        raise invalid("rule", _("%(field)s is required.", field="rule"), "missing_field")
+    if not isinstance(value, Mapping):
+        raise invalid("rule", _("The rule must be an object with a type."))
+    try:
+        return qd.rule_to_json(qd.parse_rule(value))
+    except qd.RuleError as err:
+        raise DomainError("invalid_rule", _("Invalid rule: %(field)s: %(message)s", field=err.field,
+                                            message=err.message),
+                          status=422, field=f"rule.{err.field}") from None
+
+
+def _enterprises(values: list[str], jurisdiction: Jurisdiction) -> list[Enterprise]:
+    if not values:
+        return []
+    rows = db.session.scalars(select(Enterprise).where(Enterprise.uscc.in_(values))).all()
+    by_uscc = {e.uscc: e for e in rows}
+    missing = [u for u in values if u not in by_uscc]
+    if missing:
+        raise DomainError("invalid_field",
+                          _("Unknown credit codes: %(codes)s.", codes=", ".join(missing[:20])), status=422,
+                          field="enterprises", details={"unknown": missing})
+    juris = checks.jurisdictions()
+    outside = [e.uscc for e in rows if jurisdiction.code not in juris.chain(e.jurisdiction_id)]
+    if outside:
+        raise DomainError(
+            "invalid_field",
+            _("These enterprises are not in %(name)s or below it: %(codes)s.", name=jurisdiction.name,
+              codes=", ".join(outside[:20])),
+            status=422, field="enterprises", details={"outside": outside})
+    return [by_uscc[u] for u in values]
+
+
+def _validate(data: Mapping[str, Any], current: QuietDayPolicy | None) -> dict[str, Any]:
+    """Validated values for every field present (all of them on create)."""
+    creating = current is None
+    out: dict[str, Any] = {}
+
+    def present(name: str) -> bool:
+        return creating or name in data
+
+    if present("jurisdiction_code"):
+        out["jurisdiction"] = find_jurisdiction(data.get("jurisdiction_code"))
+    if present("title"):
+        out["title"] = get_str(data, "title", max_len=200)
+    if present("reference"):
+        out["reference"] = get_str(data, "reference", required=False, max_len=300)
+    if present("rule"):
+        out["rule"] = _parse_rule(data.get("rule"))
+    if present("valid_from"):
+        out["valid_from"] = get_date(data, "valid_from")
+    if present("valid_until"):
+        out["valid_until"] = get_date(data, "valid_until", required=False)
+    if present("ownership"):
+        out["ownership"] = get_list(data, "ownership", choices=OWNERSHIPS)
+    if present("sizes"):
+        out["sizes"] = get_list(data, "sizes", choices=SIZES)
+    if present("blocked_kinds"):
+        if data.get("blocked_kinds") is None:
+            out["blocked_kinds"] = sorted(qd.DEFAULT_BLOCKED_KINDS)
+        else:
+            out["blocked_kinds"] = get_list(data, "blocked_kinds", choices=qd.KINDS)
+    if present("binds"):
+        out["binds"] = get_choice(data, "binds", qd.BINDS, required=False, default="level_and_below")
+    if present("status"):
+        # Revoking goes through DELETE (with a reason), never through a status edit.
+        out["status"] = get_choice(data, "status", ("draft", "active"), required=False, default="draft")
+    valid_from = out.get("valid_from", current.valid_from if current else None)
+    valid_until = out.get("valid_until", current.valid_until if current else None)
+    if valid_from and valid_until and valid_until < valid_from:
+        raise invalid("valid_until", _("valid_until must not be before valid_from."))
+    jurisdiction = out.get("jurisdiction", current.jurisdiction if current else None)
+    if present("enterprises"):
+        out["enterprises"] = _enterprises(get_list(data, "enterprises"), jurisdiction)
+    elif "jurisdiction" in out and current is not None and current.enterprises:
+        _enterprises([e.uscc for e in current.enterprises], jurisdiction)
+    return out
+
+
+def _apply(row: QuietDayPolicy, values: Mapping[str, Any]) -> None:
+    for name, value in values.items():
+        setattr(row, name, value)
+
+
+def create_policy(data: Mapping[str, Any]) -> QuietDayPolicy:
+    reject_unknown(data, FIELDS)
+    values = _validate(data, None)
+    row = QuietDayPolicy(created_by_id=current_user.id if current_user.is_authenticated else None)
+    _apply(row, values)
+    db.session.add(row)
+    db.session.flush()
+    audit.record("create", "quiet_day_policy", row.id, after=to_json(row))
+    db.session.commit()
+    checks.invalidate()
+    return row
+
+
+def _editable(row: QuietDayPolicy) -> None:
+    if row.status == "revoked":
+        raise DomainError("policy_revoked", _("A revoked policy is kept for history and cannot be changed."),
+                          status=409)
+
+
+def update_policy(policy_id: int, data: Mapping[str, Any]) -> QuietDayPolicy:
+    row = get_policy(policy_id)
+    reject_unknown(data, FIELDS)
+    _editable(row)
+    values = _validate(data, row)
+    before = to_json(row)
+    _apply(row, values)
+    row.updated_at = utcnow()
+    db.session.flush()
+    audit.record("update", "quiet_day_policy", row.id, before=before, after=to_json(row))
+    db.session.commit()
+    checks.invalidate()
+    return row
+
+
+def activate_policy(policy_id: int) -> QuietDayPolicy:
+    row = get_policy(policy_id)
+    _editable(row)
+    if row.status == "active":
+        return row
+    return update_policy(policy_id, {"status": "active"})
+
+
+def revoke_policy(policy_id: int, reason: Any) -> QuietDayPolicy:
+    row = get_policy(policy_id)
+    if row.status == "revoked":
+        raise DomainError("already_revoked", _("This policy is already revoked."), status=409)
+    reason = get_str({"reason": reason}, "reason", max_len=1000)
+    before = to_json(row)
+    row.status = "revoked"
+    row.revoked_at = utcnow()
+    row.revoked_reason = reason
+    db.session.flush()
+    audit.record("revoke", "quiet_day_policy", row.id, before=before, after=to_json(row))
+    db.session.commit()
+    checks.invalidate()
+    return row
+
+
+def add_exception(policy_id: int, data: Mapping[str, Any]) -> PolicyException:
+    row = get_policy(policy_id)
+    reject_unknown(data, ("date", "effect", "reason"))
+    d: date = get_date(data, "date")
+    effect = get_choice(data, "effect", EFFECTS)
+    reason = get_str(data, "reason", max_len=1000)
+    _editable(row)
+    if db.session.scalar(select(PolicyException.id).where(PolicyException.policy_id == row.id,
+                                                          PolicyException.date == d)):
+        raise DomainError("duplicate",
+                          _("This policy already has an exception on %(date)s.", date=d.isoformat()),
+                          status=409, details={"date": d.isoformat()})
+    exc = PolicyException(policy=row, date=d, effect=effect, reason=reason,
+                          created_by_id=current_user.id if current_user.is_authenticated else None)
+    db.session.add(exc)
+    db.session.flush()
+    audit.record("create", "policy_exception", exc.id, after={"policy_id": row.id, **exc.to_json()})
+    db.session.commit()
+    checks.invalidate()
+    return exc
+
+
+def delete_exception(policy_id: int, exception_id: int) -> None:
+    row = get_policy(policy_id)
+    exc = db.session.get(PolicyException, exception_id)
+    if exc is None or exc.policy_id != row.id:
+        raise NotFound(_("No such exception."))
+    _editable(row)
+    before = {"policy_id": row.id, **exc.to_json()}
+    db.session.delete(exc)
+    audit.record("delete", "policy_exception", exception_id, before=before)
+    db.session.commit()
+    checks.invalidate()
+
+
+def list_statement(args: Mapping[str, Any]):
+    """Policies, newest first; ``jurisdiction`` = issued by it, plus those above it with ``inherited=1``."""
+    stmt = select(QuietDayPolicy).order_by(QuietDayPolicy.id.desc())
+    code = args.get("jurisdiction")
+    if code:
+        j = find_jurisdiction(code, "jurisdiction")
+        codes = [j.code]
+        if str(args.get("inherited", "")).lower() in ("1", "true", "yes"):
+            codes = list(checks.jurisdictions().chain(j.id))
+        ids = [checks.jurisdictions().id_by_code[c] for c in codes]
+        stmt = stmt.where(QuietDayPolicy.jurisdiction_id.in_(ids))
+    status = args.get("status")
+    if status:
+        stmt = stmt.where(QuietDayPolicy.status == get_choice(args, "status", ("draft", "active", "revoked")))
+    return stmt
+
+
+def active_policies_for(jurisdiction: Jurisdiction) -> list[QuietDayPolicy]:
+    """Active policies in force in a jurisdiction: its own and those of the jurisdictions above it."""
+    juris = checks.jurisdictions()
+    ids = [juris.id_by_code[c] for c in juris.chain(jurisdiction.id)]
+    return list(db.session.scalars(
+        select(QuietDayPolicy)
+        .where(QuietDayPolicy.jurisdiction_id.in_(ids), QuietDayPolicy.status == "active")
+        .order_by(QuietDayPolicy.id)
+    ))
