@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from flask import has_request_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -27,6 +28,13 @@ EFFECTS = ("lift", "add")
 
 _SHORT_DAYS = {1: _l("Mon"), 2: _l("Tue"), 3: _l("Wed"), 4: _l("Thu"), 5: _l("Fri"), 6: _l("Sat"),
                7: _l("Sun")}
+
+
+def _actor_id() -> int | None:
+    # Also called from the CLI (demo data), where there is no request and so no signed-in user.
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user.id
+    return None
 
 
 def rule_text(rule: Mapping[str, Any]) -> str:
@@ -181,7 +189,7 @@ def _apply(row: QuietDayPolicy, values: Mapping[str, Any]) -> None:
 def create_policy(data: Mapping[str, Any]) -> QuietDayPolicy:
     reject_unknown(data, FIELDS)
     values = _validate(data, None)
-    row = QuietDayPolicy(created_by_id=current_user.id if current_user.is_authenticated else None)
+    row = QuietDayPolicy(created_by_id=_actor_id())
     _apply(row, values)
     db.session.add(row)
     db.session.flush()
@@ -249,7 +257,7 @@ def add_exception(policy_id: int, data: Mapping[str, Any]) -> PolicyException:
                           _("This policy already has an exception on %(date)s.", date=d.isoformat()),
                           status=409, details={"date": d.isoformat()})
     exc = PolicyException(policy=row, date=d, effect=effect, reason=reason,
-                          created_by_id=current_user.id if current_user.is_authenticated else None)
+                          created_by_id=_actor_id())
     db.session.add(exc)
     db.session.flush()
     audit.record("create", "policy_exception", exc.id, after={"policy_id": row.id, **exc.to_json()})
