@@ -1,14 +1,18 @@
-"""A small world for the quiet-day and inspection tests: Hunan > Zhuzhou > Lukou, agencies, enterprises, users,
-Zhuzhou's Mon–Wed policy for private enterprises. Today is pinned (Thursday 2026-11-19) so dates are stable."""
+"""A small world for the quiet-day and inspection tests: Hunan > Zhuzhou > Lukou, agencies, enterprises,
+users, Zhuzhou's Mon–Wed policy for private enterprises. Today is pinned (Thursday 2026-11-19).
+
+Test modules bind the fixtures by assignment (``world = qf.world``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import pytest
+from werkzeug.security import generate_password_hash as _werkzeug_hash
 
+import models.user as user_model
 from extensions import db
 from models import AuditLog, Inspection, QuietDayPolicy
 from operations import checks
@@ -45,9 +49,13 @@ class World:
     enterprise_user: Any
     other_enterprise_user: Any
     policy: Any
+    tokens: dict = field(default_factory=dict)
 
     def headers(self, user) -> dict[str, str]:
-        return auth_headers(user)
+        # Issued once per user (issuing writes an audit row, which would disturb "nothing changed" counts).
+        if user.id not in self.tokens:
+            self.tokens[user.id] = auth_headers(user)
+        return self.tokens[user.id]
 
 
 def add_policy(jurisdiction, rule: dict | None = None, **kw: Any) -> QuietDayPolicy:
@@ -77,22 +85,35 @@ def today(monkeypatch):
 
 
 @pytest.fixture
-def world(ctx, today) -> World:  # noqa: ARG001
+def world(ctx, today, monkeypatch) -> World:
+    # Seven users per test: a cheap hash keeps the suite fast (logins still check the password).
+    monkeypatch.setattr(
+        user_model, "generate_password_hash", lambda pw: _werkzeug_hash(pw, method="pbkdf2:sha256:1000")
+    )
     hunan = create_jurisdiction("430000", "湖南省")
     zhuzhou = create_jurisdiction("430200", "株洲市", parent=hunan)
     lukou = create_jurisdiction("430212", "渌口区", parent=zhuzhou)
     amr = create_department("zz-amr", "株洲市市场监督管理局", zhuzhou, cap=2)
     em = create_department("zz-em", "株洲市应急管理局", zhuzhou)
     province = create_department("hn-amr", "湖南省市场监督管理局", hunan)
-    ent = create_enterprise(name="株洲时代工程塑料科技有限责任公司", jurisdiction=lukou, ownership="private",
-                            size="above_scale")
+    ent = create_enterprise(
+        name="株洲时代工程塑料科技有限责任公司", jurisdiction=lukou, ownership="private", size="above_scale"
+    )
     state_ent = create_enterprise(name="株洲国企有限公司", jurisdiction=lukou, ownership="state")
     other_ent = create_enterprise(name="株洲另一民企有限公司", jurisdiction=lukou, ownership="private")
     policy = add_policy(zhuzhou)
-    return World(
-        hunan=hunan, zhuzhou=zhuzhou, lukou=lukou, amr=amr, em=em, province=province, ent=ent,
-        state_ent=state_ent, other_ent=other_ent,
-        admin=create_user("admin"), secretariat=create_user("secretariat"),
+    out = World(
+        hunan=hunan,
+        zhuzhou=zhuzhou,
+        lukou=lukou,
+        amr=amr,
+        em=em,
+        province=province,
+        ent=ent,
+        state_ent=state_ent,
+        other_ent=other_ent,
+        admin=create_user("admin"),
+        secretariat=create_user("secretariat"),
         inspector=create_user("inspector", department=amr),
         head=create_user("inspector", department=amr, is_head=True),
         em_inspector=create_user("inspector", department=em),
@@ -100,9 +121,23 @@ def world(ctx, today) -> World:  # noqa: ARG001
         other_enterprise_user=create_user("enterprise", enterprise=other_ent),
         policy=policy,
     )
+    for user in (
+        out.admin,
+        out.secretariat,
+        out.inspector,
+        out.head,
+        out.em_inspector,
+        out.enterprise_user,
+        out.other_enterprise_user,
+    ):
+        out.headers(user)
+    return out
 
 
 def counts() -> tuple[int, int, int]:
     """(inspections, policies, audit rows): bad input must leave all three unchanged."""
-    return (db.session.query(Inspection).count(), db.session.query(QuietDayPolicy).count(),
-            db.session.query(AuditLog).count())
+    return (
+        db.session.query(Inspection).count(),
+        db.session.query(QuietDayPolicy).count(),
+        db.session.query(AuditLog).count(),
+    )
