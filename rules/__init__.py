@@ -1,0 +1,1 @@
+"""Pure domain rules (no Flask, no database): working days, USCC, the quiet-day engine."""
