@@ -292,8 +292,8 @@ PATHS: dict[str, Any] = {
             "responses": {**ok("Users", list_of(_ref("User"))), **errors(401, 403, 422)},
         },
     },
-    "/api/v1/users/{id}": {
-        "parameters": [path_param("id", "integer")],
+    "/api/v1/users/{user_id}": {
+        "parameters": [path_param("user_id", "integer")],
         "get": {
             "summary": "One user",
             "description": ADMIN,
