@@ -1,0 +1,45 @@
+"""The public quiet-day page of a jurisdiction: no login, its own and higher-level active policies."""
+
+from __future__ import annotations
+
+import re
+
+from tests import quietdays_fixtures as qf
+from tests.quietdays_fixtures import add_policy
+
+world, today = qf.world, qf.today
+
+
+def test_public_page_lists_own_and_higher_policies_with_calendars(client, world):
+    add_policy(
+        world.lukou,
+        {"type": "month_days", "from": 1, "to": 15},
+        title="渌口区规上企业宁静期",
+        ownership=[],
+        sizes=["above_scale"],
+    )
+    add_policy(world.zhuzhou, {"type": "weekdays", "weekdays": [5]}, title="草稿政策", status="draft")
+    add_policy(world.zhuzhou, {"type": "weekdays", "weekdays": [4]}, title="已废止政策", status="revoked")
+    resp = client.get("/public/quiet-days/430212?month=2026-11&lang=zh_CN")
+    assert resp.status_code == 200
+    html = resp.get_data(as_text=True)
+    assert "民营企业宁静日" in html and "渌口区规上企业宁静期" in html
+    assert "草稿政策" not in html and "已废止政策" not in html
+    sections = html.split('class="card policy-section"')[1:]
+    assert len(sections) == 2
+    weekly = re.findall(r'class="day protected[^"]*" data-date="([\d-]+)"', sections[0])
+    monthly = re.findall(r'class="day protected[^"]*" data-date="([\d-]+)"', sections[1])
+    assert len(weekly) == 13 and "2026-11-23" in weekly
+    assert monthly == [f"2026-11-{d:02d}" for d in range(1, 16)]
+    assert "login" not in resp.request.path
+
+
+def test_city_page_does_not_show_district_policies(client, world):
+    add_policy(world.lukou, {"type": "month_days", "from": 1, "to": 15}, title="渌口区规上企业宁静期")
+    html = client.get("/public/quiet-days/430200").get_data(as_text=True)
+    assert "民营企业宁静日" in html and "渌口区规上企业宁静期" not in html
+
+
+def test_unknown_jurisdiction_and_bad_month(client, world):
+    assert client.get("/public/quiet-days/999999").status_code == 404
+    assert client.get("/public/quiet-days/430200?month=2026-00").status_code == 422
