@@ -12,7 +12,7 @@ from models.user import ApiToken, User, hash_token
 from operations import audit
 from operations.errors import NotFound
 
-TOKEN_PREFIX = "zq_"
+TOKEN_PREFIX = "zq_"  # noqa: S105 - a public marker, not a secret
 
 
 def authenticate(email: str, password: str) -> User | None:

@@ -72,7 +72,7 @@ def _empty_all_tables() -> None:
             conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
         else:
             for name in reversed(tables):
-                conn.execute(text(f'DELETE FROM "{name}"'))  # noqa: S608 (table names come from our metadata)
+                conn.execute(text(f'DELETE FROM "{name}"'))
 
 
 @pytest.fixture(autouse=True)
@@ -107,7 +107,7 @@ class IsolatedClient(FlaskClient):
 
 
 @pytest.fixture
-def client(app: Flask, ctx):  # noqa: ARG001 - ctx keeps db.session usable in the test body
+def client(app: Flask, ctx):
     app.test_client_class = IsolatedClient
     return app.test_client()
 

@@ -67,10 +67,12 @@ def set_language(code: str):
     form = EmptyForm()
     if form.validate_on_submit() and code in ("zh_CN", "en"):
         session["lang"] = code
-        if current_user.is_authenticated:
+        if current_user.is_authenticated and current_user.locale != code:
+            before = current_user.locale
             current_user.locale = code
+            audit.record("update", "user", current_user.id, before={"locale": before}, after={"locale": code})
             db.session.commit()
-    return redirect(_safe_next(request.form.get("next") or request.referrer and urlsplit(request.referrer).path))
+    return redirect(_safe_next(request.form.get("next") or (request.referrer and urlsplit(request.referrer).path)))
 
 
 @bp.route("/profile", methods=["GET"])

@@ -58,7 +58,7 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server, ctx):  # noqa: ARG001 - ctx lets the test create rows with the factories
+def page(browser, live_server, ctx):
     context = browser.new_context(base_url=live_server, locale="zh-CN", viewport={"width": 1280, "height": 900})
     context.set_default_timeout(15000)
     pg = context.new_page()
