@@ -47,7 +47,7 @@ def rule_text(rule: Mapping[str, Any]) -> str:
         if len(days) > 1 and days == list(range(days[0], days[-1] + 1)):
             return _("Every %(first)s to %(last)s is a quiet day", first=_SHORT_DAYS[days[0]],
                      last=_SHORT_DAYS[days[-1]])
-        return _("Every %(days)s is a quiet day", days=_("、").join(str(_SHORT_DAYS[d]) for d in days))
+        return _("Every %(days)s is a quiet day", days=_(", ").join(str(_SHORT_DAYS[d]) for d in days))
     if rtype == "month_days":
         return _("Days %(from)s to %(to)s of every month are quiet days", **{"from": rule.get("from"),
                                                                               "to": rule.get("to")})
