@@ -43,3 +43,33 @@ def test_city_page_does_not_show_district_policies(client, world):
 def test_unknown_jurisdiction_and_bad_month(client, world):
     assert client.get("/public/quiet-days/999999").status_code == 404
     assert client.get("/public/quiet-days/430200?month=2026-00").status_code == 422
+
+
+def test_demo_data_is_idempotent_and_respects_the_rules(client, ctx, monkeypatch):
+    from demo import quietdays as demo_quietdays
+    from demo import run_demo
+    from extensions import db
+    from models import Inspection, PolicyException, QuietDayPolicy
+    from operations import checks
+
+    assert demo_quietdays.load() == []  # reference data missing: nothing to attach to, no failure
+    monkeypatch.setattr(checks, "local_today", lambda: qf.TODAY)
+    run_demo()
+    first = (
+        db.session.query(QuietDayPolicy).count(),
+        db.session.query(PolicyException).count(),
+        db.session.query(Inspection).count(),
+    )
+    run_demo()
+    assert (
+        db.session.query(QuietDayPolicy).count(),
+        db.session.query(PolicyException).count(),
+        db.session.query(Inspection).count(),
+    ) == first
+    assert first[0] == 3 and first[1] == 2
+    statuses = {i.status for i in db.session.query(Inspection)}
+    assert statuses == {"planned", "pending_approval", "checked_in", "completed", "cancelled"}
+    assert db.session.query(Inspection).filter(Inspection.joint_with_id.is_not(None)).count() == 1
+    assert any(i.rating for i in db.session.query(Inspection))
+    html = client.get("/public/quiet-days/430212").get_data(as_text=True)
+    assert "株洲市民营企业宁静日" in html and "渌口区规上企业宁静期" in html
