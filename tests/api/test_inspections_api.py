@@ -101,9 +101,7 @@ def test_quiet_day_today_cannot_wait_for_approval(client, world):
 
 
 def test_emergency_goes_ahead_at_once_and_may_be_recorded_late(client, world):
-    resp = book(
-        client, world, date="2026-11-23", kind="accident", justification="粉尘爆炸隐患", emergency=True
-    )
+    resp = book(client, world, date="2026-11-23", kind="accident", justification="粉尘爆炸隐患", emergency=True)
     assert resp.status_code == 201 and resp.get_json()["status"] == "planned"
     # Recorded afterwards: within 3 working days (Mon 16th -> Thu 19th is the 3rd) is on time...
     resp = book(client, world, date="2026-11-16", kind="accident", justification="事故", emergency=True)
@@ -117,9 +115,7 @@ def test_past_dates_only_for_emergencies(client, world):
     before = counts()
     resp = book(client, world, date="2026-11-18")
     assert resp.status_code == 422 and resp.get_json()["error"]["details"]["field"] == "date"
-    resp = book(
-        client, world, date="2026-11-18", kind="routine", emergency=True
-    )  # routine is never an emergency
+    resp = book(client, world, date="2026-11-18", kind="routine", emergency=True)  # routine is never an emergency
     assert resp.status_code == 422 and resp.get_json()["error"]["details"]["field"] == "emergency"
     assert counts() == before
 
@@ -251,9 +247,7 @@ def test_lifecycle_and_object_level_access(client, world, monkeypatch):
     resp = post(client, world, world.inspector, iid, "complete", result="未发现问题")
     assert resp.status_code == 200 and resp.get_json()["status"] == "completed"
     assert resp.get_json()["result"] == "未发现问题"
-    actions = [
-        a.action for a in db.session.query(AuditLog).filter_by(entity="inspection").order_by(AuditLog.id)
-    ]
+    actions = [a.action for a in db.session.query(AuditLog).filter_by(entity="inspection").order_by(AuditLog.id)]
     assert actions == ["create", "check_in", "complete"]
 
 
@@ -295,10 +289,7 @@ def test_enterprise_rates_its_own_completed_inspection_once(client, world, monke
 
 
 def test_agency_sees_ratings_only_in_aggregate(client, world, monkeypatch):
-    ids = [
-        _completed(client, world, monkeypatch, uscc=e.uscc)
-        for e in (world.ent, world.other_ent, world.state_ent)
-    ]
+    ids = [_completed(client, world, monkeypatch, uscc=e.uscc) for e in (world.ent, world.other_ent, world.state_ent)]
     users = [
         world.enterprise_user,
         world.other_enterprise_user,
@@ -312,10 +303,7 @@ def test_agency_sees_ratings_only_in_aggregate(client, world, monkeypatch):
     assert all("rating" not in item for item in listed)
     agg = client.get("/api/v1/inspection-ratings", headers=world.headers(world.inspector)).get_json()["items"]
     assert agg == [{"department": "zz-amr", "department_name": world.amr.name, "count": 3, "average": 4.0}]
-    assert (
-        client.get("/api/v1/inspection-ratings", headers=world.headers(world.enterprise_user)).status_code
-        == 403
-    )
+    assert client.get("/api/v1/inspection-ratings", headers=world.headers(world.enterprise_user)).status_code == 403
 
 
 def test_average_hidden_below_three_ratings(client, world, monkeypatch):
@@ -367,3 +355,26 @@ def test_unknown_uscc_anywhere_is_never_500(client, world):
     other = create_enterprise(uscc=dummy_uscc(55))
     resp = book(client, world, uscc=other.uscc)
     assert resp.status_code == 201  # an enterprise outside every policy: nothing protects it
+
+
+def test_action_bodies_are_validated_and_change_nothing(client, world, monkeypatch):
+    iid = book(client, world).get_json()["id"]
+    h = world.headers(world.inspector)
+    before = counts()
+    for action, payload in (
+        ("cancel", {"reason": "x" * 1001}),
+        ("cancel", {"reason": "x", "extra": 1}),
+        ("cancel", {"reason": 7}),
+    ):
+        resp = client.post(f"{URL}/{iid}/{action}", json=payload, headers=h)
+        assert resp.status_code == 422, (action, payload)
+    resp = client.post(f"{URL}/{iid}/cancel", data="[1]", headers={**h, "Content-Type": "application/json"})
+    assert resp.status_code == 400
+    assert counts() == before and db.session.get(Inspection, iid).status == "planned"
+    monkeypatch.setattr(qf.checks, "local_today", lambda: date(2026, 11, 26))
+    assert post(client, world, world.inspector, iid, "check-in").status_code == 200
+    before = counts()
+    assert post(client, world, world.inspector, iid, "complete", result="x" * 4001).status_code == 422
+    assert post(client, world, world.inspector, iid, "complete", outcome="ok").status_code == 422
+    assert counts() == before
+    assert db.session.get(Inspection, iid).status == "checked_in"
