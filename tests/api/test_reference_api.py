@@ -121,7 +121,7 @@ def test_bad_uscc_is_422_and_nothing_stored(client, admin, zhuzhou, uscc, reason
 
 def test_wrong_check_character_message_names_the_reason(client, admin, zhuzhou):
     resp = client.post("/api/v1/enterprises", json=enterprise_body(uscc=_wrong_check(VALID)), headers=admin)
-    assert "check character" in resp.get_json()["error"]["message"]
+    assert "校验码" in resp.get_json()["error"]["message"]  # Chinese by default: names the check character
 
 
 def test_duplicate_uscc_is_409(client, admin, zhuzhou):

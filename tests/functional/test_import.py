@@ -165,7 +165,7 @@ def test_one_bad_row_imports_nothing_and_names_row_and_column(client, admin, dis
     assert err["code"] == "import_invalid"
     report = err["details"]["errors"]
     assert {(e["row"], e["column"]) for e in report} == {(3, "统一社会信用代码"), (4, "所有制")}
-    assert any("check character" in e["message"] for e in report)
+    assert any("校验码" in e["message"] for e in report)  # the check character, in the default Chinese
     assert count() == 0 and audits() == before
 
 
