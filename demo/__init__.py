@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
-
-# Each part exposes load() -> list[str] of lines to print; parts run in order and must be idempotent.
-PARTS = ("demo.reference", "demo.quietdays")
-
 
 def run_demo() -> list[str]:
+    """Load every part in order (quiet days need the reference data) and return the lines to print."""
+    from demo import quietdays, reference
+
     lines: list[str] = []
-    for name in PARTS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        lines.extend(module.load())
+    for part in (reference, quietdays):
+        lines.extend(part.load())
     return lines

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
+from openapi import auth, quietdays, reference
 from openapi.common import COMPONENTS
 
 # Each module exposes PATHS (and may add to COMPONENTS["schemas"]); order only affects the document's order.
-FEATURE_MODULES = ("openapi.auth", "openapi.reference", "openapi.quietdays")
+FEATURES = (auth, reference, quietdays)
 
 
 def build_openapi() -> dict[str, Any]:
     paths: dict[str, Any] = {}
-    for name in FEATURE_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
+    for module in FEATURES:
         paths.update(module.PATHS)
     return {
         "openapi": "3.1.0",
