@@ -26,7 +26,17 @@ from models.jurisdiction import Jurisdiction
 from models.user import ROLES, User
 from operations import audit
 from operations.errors import DomainError, NotFound
-from operations.validate import MISSING, get_bool, get_choice, get_int, get_str, invalid, reject_unknown
+from operations.validate import (
+    MISSING,
+    get_bool,
+    get_choice,
+    get_int,
+    get_str,
+    has_control,
+    invalid,
+    parse_int,
+    reject_unknown,
+)
 from rules.uscc import validate_uscc
 
 JURISDICTION_CODE = re.compile(r"^[0-9]{6}$")
@@ -69,6 +79,19 @@ def _present(data: Mapping[str, Any], field: str) -> bool:
     return data.get(field, MISSING) is not MISSING
 
 
+def _key(value: object, max_len: int) -> str | None:
+    """`value` if it can name a stored row (text, short, no control characters), else None: a lookup by
+    anything else cannot match, and NUL would make PostgreSQL fail the query instead."""
+    if not isinstance(value, str) or len(value) > max_len or has_control(value):
+        return None
+    return value
+
+
+def search_text(value: object, field: str) -> str | None:
+    """A search/filter argument from a query string: None if blank, 422 if not text or unusable."""
+    return get_str({field: value}, field, required=False, max_len=200)
+
+
 def _like(text: str) -> str:
     """A LIKE pattern matching `text` literally anywhere (escape character: backslash)."""
     text = text.strip()[:200].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -84,7 +107,7 @@ def _cap(data: Mapping[str, Any]) -> int | None:
 
 def get_jurisdiction(code: object) -> Jurisdiction:
     row = None
-    if isinstance(code, str):
+    if _key(code, 40) is not None:
         row = db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == code))
     if row is None:
         raise NotFound(_("No jurisdiction with code %(code)s.", code=code), details={"code": code})
@@ -201,7 +224,7 @@ def jurisdictions_stmt() -> Select:
 
 def get_department(code: object) -> Department:
     row = None
-    if isinstance(code, str):
+    if _key(code, 40) is not None:
         row = db.session.scalar(select(Department).where(Department.code == code))
     if row is None:
         raise NotFound(_("No department with code %(code)s.", code=code), details={"code": code})
@@ -328,7 +351,7 @@ def enterprise_values(data: Mapping[str, Any], *, partial: bool = False) -> dict
 
 def get_enterprise(uscc: object) -> Enterprise:
     row = None
-    if isinstance(uscc, str):
+    if _key(uscc, 40) is not None:
         row = db.session.scalar(select(Enterprise).where(Enterprise.uscc == uscc))
     if row is None:
         raise NotFound(_("No enterprise with code %(uscc)s.", uscc=uscc), details={"uscc": uscc})
@@ -385,6 +408,8 @@ def update_enterprise(uscc: str, data: Mapping[str, Any]) -> Enterprise:
 def enterprises_stmt(q: str | None = None, jurisdiction: str | None = None) -> Select:
     """Enterprises whose name or USCC contains `q`, in `jurisdiction` or below it."""
     stmt = select(Enterprise).order_by(Enterprise.name, Enterprise.uscc)
+    q = search_text(q, "q")
+    jurisdiction = search_text(jurisdiction, "jurisdiction")
     if q:
         like = _like(q)
         stmt = stmt.where(or_(Enterprise.name.ilike(like, escape="\\"),
@@ -403,7 +428,7 @@ def enterprises_stmt(q: str | None = None, jurisdiction: str | None = None) -> S
 
 def get_user(user_id: object) -> User:
     row = None
-    if isinstance(user_id, int) and not isinstance(user_id, bool):
+    if isinstance(user_id, int) and parse_int(user_id) is not None:
         row = db.session.get(User, user_id)
     if row is None:
         raise NotFound(_("No user with id %(id)s.", id=user_id), details={"id": user_id})
@@ -558,6 +583,8 @@ def update_user(user_id: int, data: Mapping[str, Any], acting: Any = None) -> Us
 
 def users_stmt(role: str | None = None, q: str | None = None) -> Select:
     stmt = select(User).order_by(User.email)
+    role = search_text(role, "role")
+    q = search_text(q, "q")
     if role:
         if role not in ROLES:
             message = _("%(field)s must be one of: %(choices)s.", field="role", choices=", ".join(ROLES))
@@ -577,16 +604,18 @@ def audit_stmt(entity: str | None = None, user: str | None = None, action: str |
                entity_id: str | None = None) -> Select:
     """Audit rows, newest first. `user` is a user id or (part of) the actor's email or name."""
     stmt = select(AuditLog).order_by(AuditLog.at.desc(), AuditLog.id.desc())
+    entity, action = search_text(entity, "entity"), search_text(action, "action")
+    entity_id, user = search_text(entity_id, "entity_id"), search_text(user, "user")
     if entity:
-        stmt = stmt.where(AuditLog.entity == entity.strip())
+        stmt = stmt.where(AuditLog.entity == entity)
     if action:
-        stmt = stmt.where(AuditLog.action == action.strip())
+        stmt = stmt.where(AuditLog.action == action)
     if entity_id:
-        stmt = stmt.where(AuditLog.entity_id == entity_id.strip())
+        stmt = stmt.where(AuditLog.entity_id == entity_id)
     if user:
-        user = user.strip()
-        if user.isdigit():
-            stmt = stmt.where(AuditLog.user_id == int(user))
+        user_id = parse_int(user)
+        if user_id is not None:
+            stmt = stmt.where(AuditLog.user_id == user_id)
         else:
             like = _like(user)
             stmt = stmt.where(AuditLog.actor.like(like, escape="\\"))

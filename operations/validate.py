@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
@@ -11,10 +12,36 @@ from flask_babel import lazy_gettext as _l
 from operations.errors import DomainError
 
 MISSING = object()
+# Integers beyond a 32-bit column are never meaningful here and overflow the database driver (SQLite raises on
+# anything past 64 bits), so every parsed integer is bounded even when the caller gives no limit.
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+_INT_TEXT = re.compile(r"[+-]?[0-9]{1,18}")
+# NUL cannot be stored in PostgreSQL text and no other C0 control character belongs in a one-line field.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def invalid(field: str, message: Any, code: str = "invalid_field") -> DomainError:
     return DomainError(code, str(message), status=422, field=field)
+
+
+def parse_int(value: object) -> int | None:
+    """`value` as an int if it is an int or plain ASCII decimal text within 32 bits, else None.
+
+    str.isdigit() accepts '²' and '٣', and int() then fails or reads a non-ASCII digit, so neither is used."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if not _INT_TEXT.fullmatch(text):
+            return None
+        value = int(text)
+    if not isinstance(value, int) or not INT_MIN <= value <= INT_MAX:
+        return None
+    return value
+
+
+def has_control(value: str) -> bool:
+    return _CONTROL.search(value) is not None
 
 
 def get_str(
@@ -30,6 +57,8 @@ def get_str(
     value = value.strip()
     if len(value) > max_len:
         raise invalid(field, _l("%(field)s is longer than %(n)s characters.", field=field, n=max_len))
+    if has_control(value):
+        raise invalid(field, _l("%(field)s contains control characters.", field=field))
     return value
 
 
@@ -47,15 +76,21 @@ def get_int(
         if required:
             raise invalid(field, _l("%(field)s is required.", field=field), "missing_field")
         return default
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        value = int(value.strip())
-    if isinstance(value, bool) or not isinstance(value, int):
+    number = parse_int(value)
+    if number is None:
+        if isinstance(value, int | str) and not isinstance(value, bool) and _looks_numeric(value):
+            raise invalid(field, _l("%(field)s is out of range.", field=field))
         raise invalid(field, _l("%(field)s must be a whole number.", field=field))
+    value = number
     if minimum is not None and value < minimum:
         raise invalid(field, _l("%(field)s must be at least %(n)s.", field=field, n=minimum))
     if maximum is not None and value > maximum:
         raise invalid(field, _l("%(field)s must be at most %(n)s.", field=field, n=maximum))
     return value
+
+
+def _looks_numeric(value: int | str) -> bool:
+    return isinstance(value, int) or re.fullmatch(r"[+-]?[0-9]+", value.strip()) is not None
 
 
 def get_bool(data: Mapping[str, Any], field: str, *, default: bool = False) -> bool:

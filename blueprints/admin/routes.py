@@ -28,6 +28,7 @@ from blueprints.auth.forms import EmptyForm
 from extensions import db
 from operations import calendar, importer, reference
 from operations.errors import DomainError
+from operations.validate import parse_int
 
 bp = Blueprint("admin", __name__)
 
@@ -40,8 +41,8 @@ WRITERS = reference.ENTERPRISE_WRITERS
 
 
 def _page_number() -> int:
-    value = request.args.get("page", "1")
-    return int(value) if value.isdigit() and 0 < int(value) < 100_000 else 1
+    value = parse_int(request.args.get("page", "1"))
+    return value if value is not None and 0 < value < 100_000 else 1
 
 
 def _page_of(stmt: Select) -> tuple[list[Any], int, int]:
@@ -367,8 +368,7 @@ def user_edit(user_id: int):
 
 
 def _year_arg() -> int:
-    value = request.args.get("year", "")
-    year = int(value) if value.isdigit() else date.today().year
+    year = parse_int(request.args.get("year", "")) or date.today().year
     return year if calendar.MIN_YEAR <= year <= calendar.MAX_YEAR else date.today().year
 
 
