@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, g, jsonify, render_template, request, session
+from flask import Flask, abort, g, jsonify, render_template, request, session
+from flask.json.provider import DefaultJSONProvider
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug import routing
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -24,8 +26,29 @@ CSP = (
 )
 
 
+class IntegerConverter(routing.IntegerConverter):
+    """`<int:...>` that only matches ids a 32-bit column can hold: a longer number is simply not found (404)
+    instead of overflowing the database driver. (Same class name as werkzeug's, so tools that look at the
+    converter's name still see an integer.)"""
+
+    def __init__(self, map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+class JSONProvider(DefaultJSONProvider):
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            # Deeply nested input is malformed JSON for our purposes; ValueError makes get_json() say so.
+            raise ValueError("JSON nested too deeply") from None
+
+
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=True)
+    app.json = JSONProvider(app)
+    app.url_map.converters["int"] = IntegerConverter
     app.config.from_object(Config())
     if test_config:
         app.config.update(test_config)
@@ -129,8 +152,13 @@ def register_errorhandlers(app: Flask) -> None:
             resp, code = _error_json(HTTP_CODES.get(status, "http_error"), message, status)
             if status == 401:
                 resp.headers["WWW-Authenticate"] = 'Bearer realm="zhengqi"'
-            return resp, code
-        return render_template("errors/error.html", status=status, message=message), status
+        else:
+            resp, code = render_template("errors/error.html", status=status, message=message), status
+        resp = app.make_response((resp, code))
+        allow = dict(err.get_headers()).get("Allow")
+        if allow:
+            resp.headers["Allow"] = allow  # RFC 9110: a 405 must say which methods are allowed
+        return resp
 
     @app.errorhandler(Exception)
     def unhandled(err: Exception):
@@ -142,7 +170,16 @@ def register_errorhandlers(app: Flask) -> None:
         return render_template("errors/error.html", status=500, message=message), 500
 
 
+def reject_nul() -> None:
+    """No URL of ours has NUL in its path or query, and passed on to PostgreSQL it fails the query (a 500), so
+    such a request is refused up front for every view."""
+    args = request.args
+    if "\x00" in request.path or any("\x00" in k or any("\x00" in v for v in args.getlist(k)) for k in args):
+        abort(400)
+
+
 def register_hooks(app: Flask) -> None:
+    app.before_request(reject_nul)
     app.before_request(access.enforce)
 
     @app.after_request
