@@ -22,9 +22,13 @@ def _failed_login() -> bool:
 
 
 def _safe_next(target: str | None) -> str:
-    if target:
+    """`target` if it is a path on this site, else the dashboard.
+
+    Browsers read a backslash as a slash and drop tabs and newlines, so "/\\evil.example" or "/<tab>/evil.example"
+    would leave the site although urlsplit() sees no host; such targets are refused too."""
+    if target and target.startswith("/") and not any(c == "\\" or ord(c) < 33 or ord(c) == 127 for c in target):
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+        if not parts.scheme and not parts.netloc and not target.startswith("//"):
             return target
     return url_for("main.dashboard")
 
@@ -42,6 +46,11 @@ def login():
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
+            # A fresh session on login: nothing set before it (by anyone) carries over except the language.
+            lang = session.get("lang")
+            session.clear()
+            if lang:
+                session["lang"] = lang
             login_user(user)
             audit.record("login", "user", user.id, actor=user)
             db.session.commit()
