@@ -20,6 +20,11 @@ from operations.errors import DomainError
 from operations.reference import ENTERPRISE_VALIDATORS, apply_enterprise, check_uscc
 
 MAX_ROWS = 10_000
+# An XLSX is a zip: a few kilobytes can inflate to gigabytes in memory. A real 10,000-row list is a few MB of
+# XML, so anything inflating past this is refused before it is parsed.
+MAX_XLSX_INFLATED = 64 * 1024 * 1024
+# Columns read from a sheet: a cell in column XFD would otherwise pad every row to 16,384 cells.
+MAX_COLUMNS = 100
 # Columns in template order: (field, Chinese header). English headers are the field names themselves.
 COLUMNS = (
     ("uscc", "统一社会信用代码"),
@@ -137,17 +142,27 @@ def _read_xlsx(data: bytes) -> list[list[str]]:
     from openpyxl import load_workbook
 
     try:
+        inflated = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise _refuse(_("The XLSX file could not be read: %(error)s", error=type(exc).__name__)) from None
+    if inflated > MAX_XLSX_INFLATED:
+        raise _refuse(_("The XLSX file is too large when unpacked; split it into smaller files."))
+    # A damaged or hostile workbook can make openpyxl raise almost anything (XML ParseError, IndexError,
+    # KeyError...), while loading or while reading rows; all of it means "this file cannot be read".
+    try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+    except Exception as exc:
         raise _refuse(_("The XLSX file could not be read: %(error)s", error=type(exc).__name__)) from None
     try:
         sheet = book.worksheets[0]
         rows = []
-        for row in sheet.iter_rows(values_only=True):
+        for row in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS):
             rows.append([_cell(c) for c in row])
             if len(rows) > MAX_ROWS + 1:
                 break
         return rows
+    except Exception as exc:
+        raise _refuse(_("The XLSX file could not be read: %(error)s", error=type(exc).__name__)) from None
     finally:
         book.close()
 
