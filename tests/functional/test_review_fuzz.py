@@ -72,6 +72,16 @@ def test_huge_ids_in_paths_are_404(client, path):
     _assert_json_error(resp, 404, "not_found")
 
 
+@pytest.mark.parametrize(("method", "path"), [
+    ("PATCH", "/api/v1/users/34386452239"),
+    ("DELETE", "/api/v1/quiet-day-policies/549755813889"),
+    ("PUT", "/api/v1/calendar/576460752303423487"),
+])
+def test_huge_ids_are_404_for_every_method_not_405(client, method, path):
+    resp = client.open(path, method=method, headers=auth_headers(create_user("admin")), json={})
+    _assert_json_error(resp, 404, "not_found")
+
+
 def test_huge_id_on_html_page_is_404(client):
     login(client, create_user("admin"))
     assert client.get("/admin/users/99999999999999999999999/edit").status_code == 404
