@@ -27,6 +27,7 @@ from blueprints.policies.routes import attach_error
 from extensions import db
 from models.department import Department
 from models.enterprise import Enterprise
+from models.jurisdiction import Jurisdiction
 from models.policy import QuietDayPolicy
 from operations import checks, inspections, policies
 from operations.errors import DomainError, Forbidden
@@ -82,6 +83,7 @@ def check_page():
     status = 200
     error = result = enterprise = None
     explained: list[dict[str, Any]] = []
+    cap_owner = None
     weeks: list = []
     cells: dict[date, dict[str, Any]] = {}
     month = prev_month = next_month = None
@@ -90,6 +92,11 @@ def check_page():
             result = checks.check(current_user, {"uscc": uscc, "date": day, "kind": kind,
                                                  "department": department or None})
             enterprise = checks.find_enterprise(uscc)
+            if result["cap"]:
+                cap_owner = (db.session.scalar(select(Department.name).where(Department.code == result["cap"]["code"]))
+                             if result["cap"]["scope"] == "department" else
+                             db.session.scalar(select(Jurisdiction.name).where(
+                                 Jurisdiction.code == result["cap"]["code"])))
             rows = _policy_rows([p["policy_id"] for p in result["blocking"] + result["advisory"]
                                  + result["exempt"]])
             for role_name in ("blocking", "exempt", "advisory"):
@@ -112,6 +119,9 @@ def check_page():
                 else:
                     cells[d] = {"cls": "refused", "href": href,
                                 "note": _("quiet day") if item["protected"] else _("cap")}
+                if d < today:
+                    # Only emergencies are recorded after the fact; dim the past so nobody plans into it.
+                    cells[d]["cls"] += " past"
             weeks = month_weeks(year, mon)
         except DomainError as err:
             error, status = err, err.status
@@ -119,6 +129,7 @@ def check_page():
     return render_template(
         "inspections/check.html", q=q, uscc=uscc, kind=kind, day=day, department=department, matches=matches,
         result=result, enterprise=enterprise, explained=explained, error=error, weeks=weeks, cells=cells,
+        cap_owner=cap_owner,
         month=month, prev_month=prev_month, next_month=next_month, today=today,
         departments=_inspecting_departments() if current_user.role != "inspector" else [],
     ), status

@@ -11,7 +11,7 @@ from extensions import db
 from models import Inspection
 from tests import quietdays_fixtures as qf
 from tests.factories import login
-from tests.quietdays_fixtures import counts
+from tests.quietdays_fixtures import TODAY, counts
 
 world, today = qf.world, qf.today
 
@@ -37,6 +37,9 @@ def test_check_page_refuses_monday_in_chinese_with_next_date_and_calendar(client
     classes = {d: c for c, d in re.findall(r'class="day (allowed|refused)[^"]*" data-date="([\d-]+)"', html)}
     assert classes["2026-11-23"] == "refused" and classes["2026-11-26"] == "allowed"
     assert len(classes) == 30
+    assert re.search(r'id="cap">[^<]*株洲市市场监督管理局', html)  # the cap's owner by name, not by code
+    past = set(re.findall(r'class="day [a-z]+ past[^"]*" data-date="([\d-]+)"', html))
+    assert past == {f"2026-11-{d:02d}" for d in range(1, TODAY.day)}
     nxt = zh(client, f"/check?uscc={world.ent.uscc}&date=2026-11-23&kind=routine&month=2026-12")
     assert 'data-date="2026-12-01"' in nxt.get_data(as_text=True)
 
