@@ -47,6 +47,13 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
 
+    def get_id(self) -> str:
+        # The session carries a fingerprint of the password hash: a password reset ends every old session.
+        return f"{self.id}:{self.session_fingerprint()}"
+
+    def session_fingerprint(self) -> str:
+        return hashlib.sha256(f"session:{self.password_hash}".encode()).hexdigest()[:16]
+
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
 

@@ -43,6 +43,11 @@ def user_for_token(token: str) -> User | None:
     row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
     if row is None or row.revoked_at is not None or not row.matches(token) or not row.user.active:
         return None
+    now = utcnow()
+    # Coarse (hourly) so the profile page can show a stale token without a write on every API call.
+    if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 3600:
+        row.last_used_at = now
+        db.session.commit()
     return row.user
 
 

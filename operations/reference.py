@@ -279,6 +279,9 @@ def update_department(code: str, data: Mapping[str, Any]) -> Department:
         changes["jurisdiction"] = _jurisdiction_ref(data, "jurisdiction_code", required=True)
     for flag in ("inspects", "handles"):
         if _present(data, flag):
+            if data[flag] is None:
+                # null would otherwise read as "false" and silently switch the department's role off.
+                raise invalid(flag, _("%(field)s must be true or false.", field=flag))
             changes[flag] = get_bool(data, flag)
     if _present(data, "annual_inspection_cap"):
         changes["annual_inspection_cap"] = _cap(data)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+
 from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager
@@ -28,10 +30,13 @@ def init_login(manager: LoginManager) -> None:
         # The API never trusts the session cookie: that keeps it out of reach of cross-site requests.
         if request.path.startswith("/api/"):
             return None
-        if not user_id.isdigit():
+        ident, _, fingerprint = user_id.partition(":")
+        if not (ident.isascii() and ident.isdigit()) or len(ident) > 9:
             return None
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.active else None
+        user = db.session.get(User, int(ident))
+        if user is None or not user.active:
+            return None
+        return user if hmac.compare_digest(fingerprint, user.session_fingerprint()) else None
 
     @manager.request_loader
     def load_from_token(req) -> User | None:

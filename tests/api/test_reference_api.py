@@ -648,3 +648,14 @@ def test_audit_api_filters_newest_first(client, zhuzhou):
     assert by_action["total"] == 1
     assert client.get("/api/v1/audit?user=nobody-at-all", headers=headers).get_json()["total"] == 0
     assert client.get("/api/v1/audit?offset=-1", headers=headers).status_code == 422
+
+
+def test_patch_department_flag_null_is_refused(client, ctx):
+    from tests.factories import auth_headers, create_department, create_user
+
+    admin = create_user("admin")
+    dept = create_department(inspects=True)
+    resp = client.patch(f"/api/v1/departments/{dept.code}", json={"inspects": None}, headers=auth_headers(admin))
+    assert resp.status_code == 422 and resp.get_json()["error"]["details"]["field"] == "inspects"
+    db.session.refresh(dept)
+    assert dept.inspects is True

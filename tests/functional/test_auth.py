@@ -152,3 +152,29 @@ def test_html_404_is_translated(client):
 
 def test_user_count_unchanged(ctx):
     assert db.session.query(User).count() == 0
+
+
+def test_password_reset_ends_existing_sessions(client):
+    user = create_user("secretariat")
+    login(client, user)
+    assert client.get("/").status_code == 200
+    user.set_password("a brand new password")
+    db.session.commit()
+    resp = client.get("/")
+    assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+
+
+def test_deactivated_user_loses_session(client):
+    user = create_user("secretariat")
+    login(client, user)
+    user.active = False
+    db.session.commit()
+    assert client.get("/").status_code == 302
+
+
+def test_token_last_used_is_recorded(client):
+    user = create_user("inspector")
+    headers = auth_headers(user)
+    assert db.session.scalar(select(ApiToken)).last_used_at is None
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    assert db.session.scalar(select(ApiToken)).last_used_at is not None
