@@ -96,6 +96,14 @@ ENTERPRISES = (
     ("株洲渌口农业开发有限公司", "430212", "collective", "medium", "农业", "蒋丽", "0731-28511040"),
 )
 
+# 简称 as the news reports use them; searching "时代工塑" must find 株洲时代工程塑料科技有限责任公司.
+SHORT_NAMES = {
+    "株洲时代工程塑料科技有限责任公司": "时代工塑",
+    "湖南华旦新材料有限公司": "华旦新材料",
+    "株洲金韦硬质合金有限公司": "金韦硬质合金",
+    "湖南联诚轨道装备有限公司": "联诚集团",
+}
+
 DISTRICT_NAMES = {code: name for code, name, _parent, _cap in JURISDICTIONS}
 
 USERS = (
@@ -149,6 +157,7 @@ def load() -> list[str]:
                 {
                     "uscc": uscc,
                     "name": name,
+                    "short_name": SHORT_NAMES.get(name),
                     "jurisdiction_code": district,
                     "ownership": ownership,
                     "size": size,

@@ -22,6 +22,8 @@ class Enterprise(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     uscc: Mapped[str] = mapped_column(String(18), unique=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
+    # 简称: how people actually name enterprises (时代工塑, 联诚集团); searched like the full name.
+    short_name: Mapped[Optional[str]] = mapped_column(String(60))
     jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdictions.id"), index=True)
     ownership: Mapped[str] = mapped_column(String(20))
     industry: Mapped[Optional[str]] = mapped_column(String(100))
@@ -37,6 +39,7 @@ class Enterprise(db.Model):
         return {
             "uscc": self.uscc,
             "name": self.name,
+            "short_name": self.short_name,
             "jurisdiction_code": self.jurisdiction.code,
             "ownership": self.ownership,
             "industry": self.industry,

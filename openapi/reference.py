@@ -55,6 +55,7 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "uscc": USCC,
             "name": {"type": "string", "maxLength": 200},
+            "short_name": {"type": ["string", "null"], "maxLength": 60},
             "jurisdiction_code": {"type": "string"},
             "ownership": OWNERSHIP,
             "industry": TEXT,
@@ -140,6 +141,7 @@ JURISDICTION_IN = {
 DEPARTMENT_IN = {
     "code": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,39}$"},
     "name": {"type": "string", "maxLength": 200},
+    "short_name": {"type": ["string", "null"], "maxLength": 60},
     "jurisdiction_code": {"type": "string"},
     "inspects": {"type": "boolean"},
     "handles": {"type": "boolean"},
@@ -148,6 +150,7 @@ DEPARTMENT_IN = {
 ENTERPRISE_IN = {
     "uscc": USCC,
     "name": {"type": "string", "maxLength": 200},
+    "short_name": {"type": ["string", "null"], "maxLength": 60},
     "jurisdiction_code": {"type": "string"},
     "ownership": OWNERSHIP,
     "industry": TEXT,

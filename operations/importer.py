@@ -29,6 +29,7 @@ MAX_COLUMNS = 100
 COLUMNS = (
     ("uscc", "统一社会信用代码"),
     ("name", "企业名称"),
+    ("short_name", "简称"),
     ("jurisdiction_code", "所属区划"),
     ("ownership", "所有制"),
     ("industry", "行业"),
@@ -43,6 +44,7 @@ HEADER_ALIASES: dict[str, str] = {
     **{f: f for f, _zh in COLUMNS},
     "企业名称（全称）": "name",
     "信用代码": "uscc",
+    "企业简称": "short_name",
     "区划代码": "jurisdiction_code",
     "jurisdiction": "jurisdiction_code",
     "所有制性质": "ownership",
@@ -67,7 +69,7 @@ SIZE_WORDS = {
     "小型": "small", "小": "small",
     "微型": "micro", "微": "micro",
 }
-SAMPLE_ROW = ("91430211MA4L00000J", "示例科技有限公司", "430211", "民营", "制造业", "规上",
+SAMPLE_ROW = ("91430211MA4L00000J", "示例科技有限公司", "示例科技", "430211", "民营", "制造业", "规上",
               "株洲市天元区示例路1号", "张三", "0731-22836000")
 
 

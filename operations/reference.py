@@ -329,6 +329,7 @@ def _phone(data: Mapping[str, Any]) -> str | None:
 # One validator per writable field: the importer runs them one by one to report every bad cell of a row.
 ENTERPRISE_VALIDATORS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
     "name": lambda d: get_str(d, "name", max_len=200),
+    "short_name": lambda d: get_str(d, "short_name", required=False, max_len=60),
     "jurisdiction_code": lambda d: _jurisdiction_ref(d, "jurisdiction_code", required=True),
     "ownership": lambda d: get_choice(d, "ownership", OWNERSHIPS),
     "industry": lambda d: get_str(d, "industry", required=False, max_len=100),
@@ -409,13 +410,14 @@ def update_enterprise(uscc: str, data: Mapping[str, Any]) -> Enterprise:
 
 
 def enterprises_stmt(q: str | None = None, jurisdiction: str | None = None) -> Select:
-    """Enterprises whose name or USCC contains `q`, in `jurisdiction` or below it."""
+    """Enterprises whose name, short name or USCC contains `q`, in `jurisdiction` or below it."""
     stmt = select(Enterprise).order_by(Enterprise.name, Enterprise.uscc)
     q = search_text(q, "q")
     jurisdiction = search_text(jurisdiction, "jurisdiction")
     if q:
         like = _like(q)
         stmt = stmt.where(or_(Enterprise.name.ilike(like, escape="\\"),
+                              Enterprise.short_name.ilike(like, escape="\\"),
                               Enterprise.uscc.like(like.upper(), escape="\\")))
     if jurisdiction:
         root = db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == jurisdiction))

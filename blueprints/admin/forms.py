@@ -35,6 +35,7 @@ class DepartmentForm(FlaskForm):
 class EnterpriseForm(FlaskForm):
     uscc = StringField(_l("Unified social credit code"))
     name = StringField(_l("Name"))
+    short_name = StringField(_l("Short name"))
     jurisdiction_code = SelectField(_l("Jurisdiction"), validate_choice=False)
     ownership = SelectField(_l("Ownership"), validate_choice=False)
     industry = StringField(_l("Industry"))

@@ -212,7 +212,8 @@ def _enterprise_form(row: Any | None) -> EnterpriseForm:
     form = EnterpriseForm()
     form.jurisdiction_code.choices = _jurisdiction_choices(_("— choose —"))
     if request.method == "GET" and row is not None:
-        for name in ("uscc", "name", "ownership", "industry", "address", "liaison_name", "liaison_phone"):
+        for name in ("uscc", "name", "short_name", "ownership", "industry", "address", "liaison_name",
+                     "liaison_phone"):
             getattr(form, name).data = getattr(row, name) or ""
         form.size.data = row.size or ""
         form.jurisdiction_code.data = row.jurisdiction.code

@@ -50,6 +50,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('uscc', sa.String(length=18), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('short_name', sa.String(length=60), nullable=True),
     sa.Column('jurisdiction_id', sa.Integer(), nullable=False),
     sa.Column('ownership', sa.String(length=20), nullable=False),
     sa.Column('industry', sa.String(length=100), nullable=True),

@@ -659,3 +659,20 @@ def test_patch_department_flag_null_is_refused(client, ctx):
     assert resp.status_code == 422 and resp.get_json()["error"]["details"]["field"] == "inspects"
     db.session.refresh(dept)
     assert dept.inspects is True
+
+
+def test_short_name_is_stored_and_searchable(client, ctx):
+    from tests.factories import auth_headers, create_user, dummy_uscc, get_or_create_jurisdiction
+
+    get_or_create_jurisdiction()
+    admin = create_user("admin")
+    headers = auth_headers(admin)
+    body = {"uscc": dummy_uscc(), "name": "株洲时代工程塑料科技有限责任公司", "short_name": "时代工塑",
+            "jurisdiction_code": "430200", "ownership": "private"}
+    assert client.post("/api/v1/enterprises", json=body, headers=headers).status_code == 201
+    found = client.get("/api/v1/enterprises?q=时代工塑", headers=headers).get_json()
+    assert [e["uscc"] for e in found["items"]] == [body["uscc"]]
+    assert found["items"][0]["short_name"] == "时代工塑"
+    too_long = {**body, "uscc": dummy_uscc(), "short_name": "长" * 61}
+    resp = client.post("/api/v1/enterprises", json=too_long, headers=headers)
+    assert resp.status_code == 422 and resp.get_json()["error"]["details"]["field"] == "short_name"
