@@ -22,7 +22,7 @@ from blueprints.inspections.forms import (
     ResultForm,
     opts,
 )
-from blueprints.policies.grid import month_bounds, month_weeks, parse_month, shift_month
+from blueprints.policies.grid import month_bounds, month_weeks, page_number, parse_month, shift_month
 from blueprints.policies.routes import attach_error
 from extensions import db
 from models.department import Department
@@ -199,7 +199,7 @@ def new_page():
 @roles(*PLANNERS, "enterprise")
 def list_page():
     raw = request.args.to_dict()
-    page = int(raw["page"]) if raw.get("page", "").isdigit() and int(raw["page"]) > 0 else 1
+    page = page_number(raw.get("page"))
     filters = {k: v.strip() for k, v in raw.items() if k in ("uscc", "department", "from", "to", "status")
                and v.strip()}
     error = None

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import calendar as _stdcal
+import re
 from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
 
-from operations.validate import invalid
+from operations.validate import invalid, parse_int
+
+# ASCII digits only: str.isdigit() and int() also take '²', '٣' and full-width digits.
+_MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
 
 
 def month_weeks(year: int, month: int) -> list[list[date | None]]:
@@ -22,7 +26,7 @@ def parse_month(value: Any, default: date) -> tuple[int, int]:
     if value in (None, ""):
         return default.year, default.month
     try:
-        if not isinstance(value, str) or len(value) != 7 or value[4] != "-":
+        if not isinstance(value, str) or not _MONTH.fullmatch(value):
             raise ValueError
         year, month = int(value[:4]), int(value[5:])
         date(year, month, 1)
@@ -36,9 +40,17 @@ def parse_month(value: Any, default: date) -> tuple[int, int]:
 def parse_year(value: Any, default: int) -> int:
     if value in (None, ""):
         return default
-    if not isinstance(value, str) or not value.isdigit() or not 2000 <= int(value) <= 2100:
+    year = parse_int(value) if isinstance(value, str) and value.isascii() else None
+    if year is None or not 2000 <= year <= 2100:
         raise invalid("year", _("The year must be between 2000 and 2100."))
-    return int(value)
+    return year
+
+
+def page_number(value: Any) -> int:
+    """A list page's ``page`` query value; anything but a sensible page number shows page 1 (as on the admin
+    pages): a pager link is never worth an error page, and a huge one must not reach the database's OFFSET."""
+    page = parse_int(value) if isinstance(value, str) else None
+    return page if page is not None and 0 < page < 100_000 else 1
 
 
 def shift_month(year: int, month: int, delta: int) -> str:

@@ -14,11 +14,12 @@ from sqlalchemy import func, select
 
 from access import authenticated, roles
 from blueprints.policies.forms import ExceptionForm, PolicyForm, RevokeForm, opts
-from blueprints.policies.grid import month_weeks, parse_year
+from blueprints.policies.grid import month_weeks, page_number, parse_year
 from extensions import db
 from models.jurisdiction import Jurisdiction
 from operations import checks, policies
 from operations.errors import DomainError
+from operations.validate import parse_int
 
 bp = Blueprint("policies", __name__)
 
@@ -38,7 +39,10 @@ def _number(value: str | None) -> Any:
     value = (value or "").strip()
     if not value:
         return None
-    return int(value) if value.isdigit() else value
+    # Not str.isdigit(): it takes '²', which int() refuses. Anything that is not a plain number goes to the rule
+    # check as text and comes back as a 422 on its field.
+    number = parse_int(value)
+    return value if number is None else number
 
 
 def form_data(form: PolicyForm) -> dict[str, Any]:
@@ -115,7 +119,7 @@ def _fill_form(form: PolicyForm, row) -> None:
 @authenticated
 def list_page():
     args = request.args.to_dict()
-    page = int(args.pop("page")) if args.get("page", "").isdigit() and int(args["page"]) > 0 else 1
+    page = page_number(args.pop("page", None))
     filters = {k: v for k, v in args.items() if k in ("jurisdiction", "status", "inherited") and v}
     error = None
     try:
