@@ -19,12 +19,13 @@ from models.jurisdiction import Jurisdiction
 from models.policy import PolicyException, QuietDayPolicy
 from operations import audit, checks
 from operations.errors import DomainError, NotFound
-from operations.validate import get_choice, get_date, get_list, get_str, invalid, reject_unknown
+from operations.validate import get_bool, get_choice, get_date, get_list, get_str, invalid, reject_unknown
 from rules import quietdays as qd
 
 FIELDS = ("jurisdiction_code", "title", "reference", "rule", "valid_from", "valid_until", "ownership",
           "sizes", "enterprises", "blocked_kinds", "binds", "status")
 EFFECTS = ("lift", "add")
+STATUSES = ("draft", "active", "revoked")
 
 _SHORT_DAYS = {1: _l("Mon"), 2: _l("Tue"), 3: _l("Wed"), 4: _l("Thu"), 5: _l("Fri"), 6: _l("Sat"),
                7: _l("Sun")}
@@ -60,7 +61,35 @@ def rule_text(rule: Mapping[str, Any]) -> str:
     return ""
 
 
-def to_json(p: QuietDayPolicy) -> dict[str, Any]:
+def sees_listed_enterprises(viewer: Any) -> bool:
+    """Whether ``viewer`` may read every enterprise a policy names (a white list, 白名单).
+
+    Government users may; an enterprise user (and the anonymous public) may not: the list would tell one
+    enterprise who else the government exempts. ``viewer`` is a User, an anonymous user or None (public)."""
+    return bool(viewer is not None and getattr(viewer, "is_authenticated", False)
+                and getattr(viewer, "role", None) != "enterprise")
+
+
+def visible_enterprises(p: QuietDayPolicy, viewer: Any) -> list[Enterprise]:
+    """The enterprises of ``p``'s list that ``viewer`` may see: all of them, or at most the viewer's own."""
+    if sees_listed_enterprises(viewer):
+        return list(p.enterprises)
+    own = getattr(viewer, "enterprise_id", None) if viewer is not None else None
+    return [e for e in p.enterprises if own is not None and e.id == own]
+
+
+def audit_json(p: QuietDayPolicy) -> dict[str, Any]:
+    """The whole policy, every listed enterprise included: for the audit log (admins only)."""
+    return _json(p, list(p.enterprises))
+
+
+def to_json(p: QuietDayPolicy, viewer: Any) -> dict[str, Any]:
+    """The policy as ``viewer`` may read it (API.md); ``enterprise_count`` says how many it names in all,
+    so a white list stays recognisable when ``enterprises`` is cut down to the viewer's own."""
+    return _json(p, visible_enterprises(p, viewer))
+
+
+def _json(p: QuietDayPolicy, enterprises: list[Enterprise]) -> dict[str, Any]:
     return {
         "id": p.id,
         "jurisdiction_code": p.jurisdiction.code,
@@ -74,7 +103,8 @@ def to_json(p: QuietDayPolicy) -> dict[str, Any]:
         "status": p.status,
         "ownership": list(p.ownership or []),
         "sizes": list(p.sizes or []),
-        "enterprises": [e.uscc for e in p.enterprises],
+        "enterprises": [e.uscc for e in enterprises],
+        "enterprise_count": len(p.enterprises),
         "blocked_kinds": list(p.blocked_kinds or []),
         "binds": p.binds,
         "exceptions": [x.to_json() for x in p.exceptions],
@@ -193,7 +223,7 @@ def create_policy(data: Mapping[str, Any]) -> QuietDayPolicy:
     _apply(row, values)
     db.session.add(row)
     db.session.flush()
-    audit.record("create", "quiet_day_policy", row.id, after=to_json(row))
+    audit.record("create", "quiet_day_policy", row.id, after=audit_json(row))
     db.session.commit()
     checks.invalidate()
     return row
@@ -210,11 +240,11 @@ def update_policy(policy_id: int, data: Mapping[str, Any]) -> QuietDayPolicy:
     reject_unknown(data, FIELDS)
     _editable(row)
     values = _validate(data, row)
-    before = to_json(row)
+    before = audit_json(row)
     _apply(row, values)
     row.updated_at = utcnow()
     db.session.flush()
-    audit.record("update", "quiet_day_policy", row.id, before=before, after=to_json(row))
+    audit.record("update", "quiet_day_policy", row.id, before=before, after=audit_json(row))
     db.session.commit()
     checks.invalidate()
     return row
@@ -233,12 +263,12 @@ def revoke_policy(policy_id: int, reason: Any) -> QuietDayPolicy:
     if row.status == "revoked":
         raise DomainError("already_revoked", _("This policy is already revoked."), status=409)
     reason = get_str({"reason": reason}, "reason", max_len=1000)
-    before = to_json(row)
+    before = audit_json(row)
     row.status = "revoked"
     row.revoked_at = utcnow()
     row.revoked_reason = reason
     db.session.flush()
-    audit.record("revoke", "quiet_day_policy", row.id, before=before, after=to_json(row))
+    audit.record("revoke", "quiet_day_policy", row.id, before=before, after=audit_json(row))
     db.session.commit()
     checks.invalidate()
     return row
@@ -282,17 +312,18 @@ def delete_exception(policy_id: int, exception_id: int) -> None:
 def list_statement(args: Mapping[str, Any]):
     """Policies, newest first; ``jurisdiction`` = issued by it, plus those above it with ``inherited=1``."""
     stmt = select(QuietDayPolicy).order_by(QuietDayPolicy.id.desc())
-    code = args.get("jurisdiction")
+    # Every filter is checked even when another makes it moot: `inherited=null` is a 422, never ignored.
+    # An empty value means "not given", as in operations.validate.
+    code = get_str(args, "jurisdiction", required=False, max_len=20)
+    inherited = get_bool(args, "inherited")
+    status = get_choice(args, "status", STATUSES, required=False)
     if code:
         j = find_jurisdiction(code, "jurisdiction")
-        codes = [j.code]
-        if str(args.get("inherited", "")).lower() in ("1", "true", "yes"):
-            codes = list(checks.jurisdictions().chain(j.id))
+        codes = list(checks.jurisdictions().chain(j.id)) if inherited else [j.code]
         ids = [checks.jurisdictions().id_by_code[c] for c in codes]
         stmt = stmt.where(QuietDayPolicy.jurisdiction_id.in_(ids))
-    status = args.get("status")
     if status:
-        stmt = stmt.where(QuietDayPolicy.status == get_choice(args, "status", ("draft", "active", "revoked")))
+        stmt = stmt.where(QuietDayPolicy.status == status)
     return stmt
 
 

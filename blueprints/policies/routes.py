@@ -177,6 +177,10 @@ def _render_detail(row, status: int = 200, exception_form: ExceptionForm | None 
     return render_template(
         "policies/detail.html", row=row, year=year, months=months, protected_count=len(protected),
         rule_text=policies.rule_text(row.rule or {}), can_write=can_write(),
+        # None = may read the whole list; otherwise only what the viewer may see of it (its own enterprise).
+        listed=None if policies.sees_listed_enterprises(current_user) else policies.visible_enterprises(
+            row, current_user),
+        own=getattr(current_user, "enterprise_id", None),
         exception_form=exception_form or ExceptionForm(formdata=None), revoke_form=revoke_form or RevokeForm(
             formdata=None), today=today,
     ), status
