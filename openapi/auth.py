@@ -22,7 +22,10 @@ PATHS = {
         },
     },
     "/api/v1/me": {
-        "get": {"summary": "The authenticated user", "responses": {**ok("User"), **errors(401)}},
+        "get": {
+            "summary": "The authenticated user",
+            "responses": {**ok("User", {"$ref": "#/components/schemas/User"}), **errors(401)},
+        },
     },
     "/api/v1/openapi.json": {
         "get": {"summary": "This document", "security": [], "responses": ok("OpenAPI document")},

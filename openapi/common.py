@@ -33,8 +33,11 @@ ERROR_RESPONSE = {"application/json": {"schema": {"$ref": "#/components/schemas/
 
 
 def errors(*codes: int) -> dict[str, Any]:
-    names = {400: "Malformed request", 401: "No or bad token", 403: "Not allowed", 404: "Not found",
-             409: "Refused by a rule", 422: "Invalid field", 429: "Too many attempts"}
+    names = {
+        400: "Malformed request (`malformed_json`: the body is not a JSON object; `bad_request`)",
+        401: "No or bad token", 403: "Not allowed", 404: "Not found", 409: "Refused by a rule",
+        422: "Invalid field", 429: "Too many attempts",
+    }
     return {str(c): {"description": names.get(c, "Error"), "content": ERROR_RESPONSE} for c in codes}
 
 
@@ -53,15 +56,27 @@ def list_of(item: dict[str, Any]) -> dict[str, Any]:
     return {
         "type": "object",
         "required": ["items", "total"],
-        "properties": {"items": {"type": "array", "items": item}, "total": {"type": "integer"}},
+        "properties": {
+            "items": {"type": "array", "items": item},
+            "total": {"type": "integer", "description": "All matches, not only this page."},
+            "limit": {"type": "integer"},
+            "offset": {"type": "integer"},
+        },
     }
 
 
-def query(name: str, schema_type: str = "string", required: bool = False, fmt: str | None = None) -> dict:
+def query(name: str, schema_type: str = "string", required: bool = False, fmt: str | None = None,
+          enum: list[str] | None = None, description: str | None = None) -> dict:
+    """A query parameter. An empty value (``?to=``) counts as not given, as everywhere in this API."""
     schema: dict[str, Any] = {"type": schema_type}
     if fmt:
         schema["format"] = fmt
-    return {"name": name, "in": "query", "required": required, "schema": schema}
+    if enum:
+        schema["enum"] = list(enum)
+    out = {"name": name, "in": "query", "required": required, "schema": schema}
+    if description:
+        out["description"] = description
+    return out
 
 
 def path_param(name: str, schema_type: str = "string") -> dict:

@@ -13,8 +13,15 @@ DATE = {"type": "string", "format": "date"}
 NULL_DATE = {"type": ["string", "null"], "format": "date"}
 KIND = {"type": "string", "enum": KINDS}
 STATUS = {"type": "string", "enum": ["planned", "pending_approval", "checked_in", "completed", "cancelled"]}
+POLICY_STATUSES = ["draft", "active", "revoked"]
+OWNERSHIP = {"type": "string", "enum": ["private", "state", "foreign", "collective", "individual"]}
+SIZE = {"type": "string", "enum": ["above_scale", "large", "medium", "small", "micro"]}
+BINDS = {"type": "string", "enum": ["level", "level_and_below"]}
+NULL_TIME = {"type": ["string", "null"], "format": "date-time"}
+ID = {"type": "integer"}
 POLICY_REF = {
     "type": "object",
+    "required": ["policy_id", "title", "jurisdiction_code"],
     "properties": {
         "policy_id": {"type": "integer"},
         "title": {"type": "string"},
@@ -24,6 +31,7 @@ POLICY_REF = {
 CAP = {
     "type": ["object", "null"],
     "description": "The tightest cap for routine/random bookings (null for other kinds or when none is set).",
+    "required": ["limit", "used", "scope", "code"],
     "properties": {
         "limit": {"type": "integer"},
         "used": {"type": "integer"},
@@ -80,7 +88,9 @@ SCHEMAS: dict[str, Any] = {
     },
     "PolicyException": {
         "type": "object",
+        "required": ["id", "date", "effect", "reason", "created_by"],
         "properties": {
+            "policy_id": {"type": "integer", "description": "In the answer to POST .../exceptions."},
             "id": {"type": "integer"},
             "date": DATE,
             "effect": {"type": "string", "enum": ["lift", "add"]},
@@ -97,17 +107,8 @@ SCHEMAS: dict[str, Any] = {
             "rule": {"$ref": REF + "Rule"},
             "valid_from": DATE,
             "valid_until": NULL_DATE,
-            "ownership": {
-                "type": "array",
-                "items": {
-                    "type": "string",
-                    "enum": ["private", "state", "foreign", "collective", "individual"],
-                },
-            },
-            "sizes": {
-                "type": "array",
-                "items": {"type": "string", "enum": ["above_scale", "large", "medium", "small", "micro"]},
-            },
+            "ownership": {"type": "array", "items": OWNERSHIP},
+            "sizes": {"type": "array", "items": SIZE},
             "enterprises": {
                 "type": "array",
                 "items": {"type": "string"},
@@ -118,7 +119,7 @@ SCHEMAS: dict[str, Any] = {
                 "items": KIND,
                 "description": "Default [routine, random].",
             },
-            "binds": {"type": "string", "enum": ["level", "level_and_below"]},
+            "binds": BINDS,
             "status": {
                 "type": "string",
                 "enum": ["draft", "active"],
@@ -127,20 +128,56 @@ SCHEMAS: dict[str, Any] = {
         },
     },
     "Policy": {
-        "allOf": [{"$ref": REF + "PolicyInput"}],
+        "description": "A policy as the caller may read it. Its own schema, not PolicyInput: `status` may be "
+        "`revoked`, and `enterprises` is cut down for enterprise users.",
         "type": "object",
+        "required": [
+            "id", "jurisdiction_code", "jurisdiction_name", "title", "reference", "rule", "rule_text",
+            "valid_from", "valid_until", "status", "ownership", "sizes", "enterprises", "enterprise_count",
+            "blocked_kinds", "binds", "exceptions", "created_at", "updated_at", "revoked_at", "revoked_reason",
+        ],
         "properties": {
             "id": {"type": "integer"},
+            "jurisdiction_code": {"type": "string"},
             "jurisdiction_name": {"type": "string"},
+            "title": {"type": "string"},
+            "reference": {"type": ["string", "null"]},
+            "rule": {"$ref": REF + "Rule"},
             "rule_text": {"type": "string", "description": "The rule in plain words (UI language)."},
-            "status": {"type": "string", "enum": ["draft", "active", "revoked"]},
+            "valid_from": DATE,
+            "valid_until": NULL_DATE,
+            "status": {"type": "string", "enum": POLICY_STATUSES},
+            "ownership": {"type": "array", "items": OWNERSHIP},
+            "sizes": {"type": "array", "items": SIZE},
+            "enterprises": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "USCCs the policy names (白名单). Government users get the whole list; an "
+                "enterprise user gets at most its own USCC, never another enterprise's: read "
+                "`enterprise_count` to tell a white list from a policy for everyone.",
+            },
+            "enterprise_count": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "How many enterprises the policy names in all; 0: it covers every enterprise "
+                "matching ownership and sizes.",
+            },
+            "blocked_kinds": {"type": "array", "items": KIND},
+            "binds": BINDS,
             "exceptions": {"type": "array", "items": {"$ref": REF + "PolicyException"}},
-            "revoked_at": {"type": ["string", "null"]},
+            "created_at": NULL_TIME,
+            "updated_at": NULL_TIME,
+            "revoked_at": NULL_TIME,
             "revoked_reason": {"type": ["string", "null"]},
         },
     },
     "Check": {
         "type": "object",
+        "required": [
+            "uscc", "date", "kind", "department", "protected", "allowed", "blocking", "advisory", "exempt",
+            "requires_justification", "requires_approval", "cap", "cap_reached", "next_allowed_date",
+            "enterprise_name",
+        ],
         "properties": {
             "uscc": {"type": "string"},
             "date": DATE,
@@ -161,6 +198,12 @@ SCHEMAS: dict[str, Any] = {
     },
     "Inspection": {
         "type": "object",
+        "required": [
+            "id", "uscc", "enterprise_name", "department", "department_name", "date", "kind", "subject",
+            "justification", "reference", "emergency", "record_overdue", "on_protected_day", "status",
+            "joint_with", "created_at", "approved_at", "checked_in_at", "completed_at", "result",
+            "cancelled_at", "cancel_reason", "rated",
+        ],
         "properties": {
             "id": {"type": "integer"},
             "uscc": {"type": "string"},
@@ -180,12 +223,84 @@ SCHEMAS: dict[str, Any] = {
             "on_protected_day": {"type": "boolean"},
             "status": STATUS,
             "joint_with": {"type": ["integer", "null"], "description": "The visit this inspection joins."},
+            "created_at": NULL_TIME,
+            "approved_at": NULL_TIME,
+            "checked_in_at": NULL_TIME,
+            "completed_at": NULL_TIME,
             "result": {"type": ["string", "null"]},
+            "cancelled_at": NULL_TIME,
             "cancel_reason": {"type": ["string", "null"]},
             "rated": {"type": "boolean"},
             "rating": {
                 "type": ["integer", "null"],
                 "description": "Only shown to the enterprise that rated.",
+            },
+            "rating_comment": {
+                "type": ["string", "null"],
+                "description": "Only shown to the enterprise that rated.",
+            },
+        },
+    },
+    "InspectionBooked": {
+        "description": "The booked inspection and what the check found on the way.",
+        "allOf": [{"$ref": REF + "Inspection"}],
+        "type": "object",
+        "required": ["advisory", "exempt", "cap"],
+        "properties": {
+            "advisory": {"type": "array", "items": POLICY_REF},
+            "exempt": {"type": "array", "items": POLICY_REF},
+            "cap": CAP,
+            "joint_suggestion": {
+                "type": "object",
+                "description": "Another agency's open inspection of this enterprise within 14 days.",
+                "required": ["id", "inspection_id", "department", "department_name", "date"],
+                "properties": {
+                    "id": ID,
+                    "inspection_id": ID,
+                    "department": {"type": "string"},
+                    "department_name": {"type": "string"},
+                    "date": DATE,
+                },
+            },
+        },
+    },
+    "InspectionDetail": {
+        "allOf": [{"$ref": REF + "Inspection"}],
+        "type": "object",
+        "required": ["joined"],
+        "properties": {
+            "joined": {
+                "type": "array",
+                "description": "The other inspections of the same visit (same enterprise, other agencies).",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "department", "date", "status"],
+                    "properties": {"id": ID, "department": {"type": "string"}, "date": DATE, "status": STATUS},
+                },
+            },
+        },
+    },
+    "Days": {
+        "type": "object",
+        "required": ["uscc", "from", "to", "kind", "department", "days"],
+        "properties": {
+            "uscc": {"type": "string"},
+            "from": DATE,
+            "to": DATE,
+            "kind": {"type": ["string", "null"], "enum": [*KINDS, None]},
+            "department": {"type": ["string", "null"]},
+            "days": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["date", "protected", "allowed", "policy_ids"],
+                    "properties": {
+                        "date": DATE,
+                        "protected": {"type": "boolean"},
+                        "allowed": {"type": ["boolean", "null"]},
+                        "policy_ids": {"type": "array", "items": {"type": "integer"}},
+                    },
+                },
             },
         },
     },
@@ -208,7 +323,9 @@ def _action(
         "responses": {**ok("The inspection", INSPECTION), **errors(*codes)},
     }
     if body is not None:
+        # The body is optional, but one that is sent must be a JSON object: 400 `malformed_json` otherwise.
         out["requestBody"] = {"required": False, "content": {"application/json": {"schema": body}}}
+        out["responses"].update(errors(400))
     return out
 
 
@@ -226,7 +343,15 @@ PATHS: dict[str, Any] = {
         },
         "get": {
             "summary": "List policies (everyone signed in); newest first",
-            "parameters": [query("jurisdiction"), query("inherited", "boolean"), query("status"), *PAGING],
+            "description": "Enterprise users see at most their own enterprise in `enterprises` (see Policy).",
+            "parameters": [
+                query("jurisdiction", description="Issued by this jurisdiction (6-digit code)."),
+                query("inherited", "boolean",
+                      description="With `jurisdiction`: also the policies of the jurisdictions above it. "
+                      "true/false (also 1/0, yes/no); anything else is 422."),
+                query("status", enum=POLICY_STATUSES),
+                *PAGING,
+            ],
             "responses": {**ok("Policies", list_of(POLICY)), **errors(401, 422)},
         },
     },
@@ -247,6 +372,8 @@ PATHS: dict[str, Any] = {
             "parameters": [POLICY_ID, query("reason")],
             "requestBody": {"required": False, "content": {"application/json": {"schema": REASON}}},
             "responses": {**ok("Revoked policy", POLICY), **errors(401, 403, 404, 409, 422)},
+            "description": "A malformed body is ignored (some clients cannot send one with DELETE); the "
+            "reason is then taken from ?reason=.",
         },
     },
     "/api/v1/quiet-day-policies/{policy_id}/exceptions": {
@@ -285,7 +412,7 @@ PATHS: dict[str, Any] = {
             "parameters": [
                 query("uscc", required=True),
                 query("date", required=True, fmt="date"),
-                query("kind", required=True),
+                query("kind", required=True, enum=KINDS),
                 query("department"),
             ],
             "responses": {
@@ -303,30 +430,11 @@ PATHS: dict[str, Any] = {
                 path_param("uscc"),
                 query("from", required=True, fmt="date"),
                 query("to", required=True, fmt="date"),
-                query("kind"),
+                query("kind", enum=KINDS),
                 query("department"),
             ],
             "responses": {
-                **ok(
-                    "Days",
-                    {
-                        "type": "object",
-                        "properties": {
-                            "days": {
-                                "type": "array",
-                                "items": {
-                                    "type": "object",
-                                    "properties": {
-                                        "date": DATE,
-                                        "protected": {"type": "boolean"},
-                                        "allowed": {"type": ["boolean", "null"]},
-                                        "policy_ids": {"type": "array", "items": {"type": "integer"}},
-                                    },
-                                },
-                            }
-                        },
-                    },
-                ),
+                **ok("Days", {"$ref": REF + "Days"}),
                 **errors(401, 403, 404, 422),
             },
         },
@@ -392,7 +500,10 @@ PATHS: dict[str, Any] = {
                     },
                 }
             ),
-            "responses": {**ok("Booked", INSPECTION, 201), **errors(400, 401, 403, 409, 422)},
+            "responses": {
+                **ok("Booked", {"$ref": REF + "InspectionBooked"}, 201),
+                **errors(400, 401, 403, 409, 422),
+            },
         },
         "get": {
             "summary": "Inspections visible to the caller (own agency / own enterprise / all for admin)",
@@ -401,7 +512,7 @@ PATHS: dict[str, Any] = {
                 query("department"),
                 query("from", fmt="date"),
                 query("to", fmt="date"),
-                query("status"),
+                query("status", enum=STATUS["enum"]),
                 *PAGING,
             ],
             "responses": {**ok("Inspections", list_of(INSPECTION)), **errors(401, 403, 422)},
@@ -411,7 +522,7 @@ PATHS: dict[str, Any] = {
         "get": {
             "summary": "One inspection (with the joined visits)",
             "parameters": [INSPECTION_ID],
-            "responses": {**ok("Inspection", INSPECTION), **errors(401, 403, 404)},
+            "responses": {**ok("Inspection", {"$ref": REF + "InspectionDetail"}), **errors(401, 403, 404)},
         },
     },
     "/api/v1/inspections/{inspection_id}/approve": {
@@ -468,7 +579,11 @@ PATHS: dict[str, Any] = {
                                         "average": {"type": ["number", "null"]},
                                     },
                                 },
-                            }
+                            },
+                            "min_count_for_average": {
+                                "type": "integer",
+                                "description": "Below this many ratings `average` is null.",
+                            },
                         },
                     },
                 ),

@@ -291,7 +291,7 @@ PATHS: dict[str, Any] = {
         "get": {
             "summary": "List users",
             "description": ADMIN,
-            "parameters": [query("role"), query("q"), *PAGING],
+            "parameters": [query("role", enum=ROLE["enum"]), query("q"), *PAGING],
             "responses": {**ok("Users", list_of(_ref("User"))), **errors(401, 403, 422)},
         },
     },
@@ -315,13 +315,13 @@ PATHS: dict[str, Any] = {
             "summary": "The working-day calendar of a year",
             "description": ADMIN + " `source` says where the year's data comes from; `fallback` years "
             "count Monday–Friday as working days.",
-            "responses": {**ok("Calendar year", _ref("CalendarYear")), **errors(401, 403, 422)},
+            "responses": {**ok("Calendar year", _ref("CalendarYear")), **errors(401, 403, 404, 422)},
         },
         "put": {
             "summary": "Enter the official holiday notice for a year (replaces an earlier one)",
             "description": ADMIN + " Dates must lie in the year, appear once, and not be in both lists.",
             "requestBody": _body([], {"holidays": DATES, "workdays": DATES}),
-            "responses": {**ok("Calendar year", _ref("CalendarYear")), **errors(400, 401, 403, 422)},
+            "responses": {**ok("Calendar year", _ref("CalendarYear")), **errors(400, 401, 403, 404, 422)},
         },
         "delete": {
             "summary": "Remove the notice of a year",
