@@ -20,7 +20,8 @@ def build_openapi() -> dict[str, Any]:
         "info": {
             "title": "Zhengqi API",
             "version": "1.0.0",
-            "description": "Quiet days, inspections, meetings and follow-ups for government–enterprise service.",
+            "description": "Quiet days, inspections, meetings and follow-ups for government–enterprise service. "
+            "An empty query value (`?to=`) counts as not given; any other invalid value is a 422 naming it.",
         },
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
