@@ -46,7 +46,7 @@ bench: install-test
 
 i18n: install-test
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --ignore-dirs='.venv tests bench' .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --width 110
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --width 110 --no-fuzzy-matching
 
 clean:
 	rm -rf $(VENV) *.egg-info

@@ -10,7 +10,7 @@ import segno
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from access import roles
 from blueprints.inspections.forms import (
@@ -29,7 +29,7 @@ from models.department import Department
 from models.enterprise import Enterprise
 from models.jurisdiction import Jurisdiction
 from models.policy import QuietDayPolicy
-from operations import checks, inspections, policies
+from operations import checks, inspections, policies, reference
 from operations.errors import DomainError, Forbidden
 from operations.validate import parse_date
 
@@ -46,11 +46,7 @@ def _inspecting_departments() -> list[tuple[str, str]]:
 
 
 def _search_enterprises(q: str) -> list[Enterprise]:
-    like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return list(db.session.scalars(
-        select(Enterprise).where(or_(Enterprise.name.like(like, escape="\\"),
-                                     Enterprise.uscc.like(q.upper()[:18] + "%")))
-        .order_by(Enterprise.name).limit(20)))
+    return list(db.session.scalars(reference.enterprises_stmt(q).limit(20)))
 
 
 def _policy_rows(ids: list[int]) -> dict[int, QuietDayPolicy]:

@@ -238,3 +238,11 @@ def test_emergency_checkin_without_plan(client, world):
     assert resp.status_code == 302
     insp = db.session.query(Inspection).one()
     assert insp.emergency and insp.status == "checked_in" and insp.date == qf.TODAY
+
+
+def test_check_page_finds_an_enterprise_by_its_short_name(client, world):
+    world.ent.short_name = "时代工塑"
+    db.session.commit()
+    login(client, world.inspector)
+    html = client.get("/check?q=时代工塑&date=2026-11-23").get_data(as_text=True)
+    assert 'id="verdict"' in html and world.ent.uscc in html

@@ -210,7 +210,7 @@ def test_login_starts_a_fresh_session_but_keeps_the_language(client):
     with client.session_transaction() as sess:
         assert "planted" not in sess
         assert sess["lang"] == "en"
-        assert sess["_user_id"] == str(user.id)
+        assert sess["_user_id"] == user.get_id()  # id plus password fingerprint
 
 
 # --- hostile spreadsheets -------------------------------------------------------------------------------------
