@@ -165,14 +165,19 @@ def update_jurisdiction(code: str, data: Mapping[str, Any]) -> Jurisdiction:
         changes["parent"] = parent
     if _present(data, "annual_inspection_cap"):
         changes["annual_inspection_cap"] = _cap(data)
+    _apply_changes(row, changes, "jurisdiction", row.code)
+    return row
+
+
+def _apply_changes(row: Any, changes: Mapping[str, Any], entity: str, key: str) -> None:
+    """Set `changes` on `row`, audit before/after only when something really changed, commit."""
     before = row.to_json()
-    for key, value in changes.items():
-        setattr(row, key, value)
+    for attr, value in changes.items():
+        setattr(row, attr, value)
     db.session.flush()
     if row.to_json() != before:
-        audit.record("update", "jurisdiction", row.code, before=before, after=row.to_json())
+        audit.record("update", entity, key, before=before, after=row.to_json())
     db.session.commit()
-    return row
 
 
 def jurisdiction_tree() -> list[tuple[int, Jurisdiction]]:
@@ -285,13 +290,7 @@ def update_department(code: str, data: Mapping[str, Any]) -> Department:
             changes[flag] = get_bool(data, flag)
     if _present(data, "annual_inspection_cap"):
         changes["annual_inspection_cap"] = _cap(data)
-    before = row.to_json()
-    for key, value in changes.items():
-        setattr(row, key, value)
-    db.session.flush()
-    if row.to_json() != before:
-        audit.record("update", "department", row.code, before=before, after=row.to_json())
-    db.session.commit()
+    _apply_changes(row, changes, "department", row.code)
     return row
 
 

@@ -79,6 +79,17 @@ def _submit(form: FlaskForm, action: Callable[[], Any]) -> Any:
         return None
 
 
+def _form_page(form: FlaskForm, action: Callable[[], Any], message: Callable[[Any], str],
+               target: Callable[[Any], str], template: str, row: Any) -> Any:
+    """A create/edit page: on success flash and redirect; otherwise the form again (422 after a refused POST)."""
+    saved = _submit(form, action)
+    if saved is not None:
+        flash(message(saved), "success")
+        return redirect(target(saved))
+    status = 422 if request.method == "POST" else 200
+    return render_template(template, form=form, row=row), status
+
+
 def _text(value: object) -> str:
     return "" if value is None else str(value)
 
@@ -119,12 +130,12 @@ def _jurisdiction_form(row: Any | None) -> Any:
 @roles("admin")
 def jurisdiction_new():
     form = _jurisdiction_form(None)
-    saved = _submit(form, lambda: reference.create_jurisdiction(_form_data(form)))
-    if saved is not None:
-        flash(_("Jurisdiction %(name)s created.", name=saved.name), "success")
-        return redirect(url_for("admin.jurisdictions"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("admin/jurisdiction_form.html", form=form, row=None), status
+    return _form_page(
+        form, lambda: reference.create_jurisdiction(_form_data(form)),
+        lambda saved: _("Jurisdiction %(name)s created.", name=saved.name),
+        lambda saved: url_for("admin.jurisdictions"),
+        "admin/jurisdiction_form.html", None,
+    )
 
 
 @bp.route("/jurisdictions/<code>/edit", methods=["GET", "POST"])
@@ -132,12 +143,12 @@ def jurisdiction_new():
 def jurisdiction_edit(code: str):
     row = reference.get_jurisdiction(code)
     form = _jurisdiction_form(row)
-    saved = _submit(form, lambda: reference.update_jurisdiction(code, _form_data(form, skip=("code",))))
-    if saved is not None:
-        flash(_("Jurisdiction %(name)s saved.", name=saved.name), "success")
-        return redirect(url_for("admin.jurisdictions"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("admin/jurisdiction_form.html", form=form, row=row), status
+    return _form_page(
+        form, lambda: reference.update_jurisdiction(code, _form_data(form, skip=("code",))),
+        lambda saved: _("Jurisdiction %(name)s saved.", name=saved.name),
+        lambda saved: url_for("admin.jurisdictions"),
+        "admin/jurisdiction_form.html", row,
+    )
 
 
 # --- departments ---
@@ -167,12 +178,12 @@ def _department_form(row: Any | None) -> DepartmentForm:
 @roles("admin")
 def department_new():
     form = _department_form(None)
-    saved = _submit(form, lambda: reference.create_department(_form_data(form)))
-    if saved is not None:
-        flash(_("Department %(name)s created.", name=saved.name), "success")
-        return redirect(url_for("admin.departments"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("admin/department_form.html", form=form, row=None), status
+    return _form_page(
+        form, lambda: reference.create_department(_form_data(form)),
+        lambda saved: _("Department %(name)s created.", name=saved.name),
+        lambda saved: url_for("admin.departments"),
+        "admin/department_form.html", None,
+    )
 
 
 @bp.route("/departments/<code>/edit", methods=["GET", "POST"])
@@ -180,12 +191,12 @@ def department_new():
 def department_edit(code: str):
     row = reference.get_department(code)
     form = _department_form(row)
-    saved = _submit(form, lambda: reference.update_department(code, _form_data(form, skip=("code",))))
-    if saved is not None:
-        flash(_("Department %(name)s saved.", name=saved.name), "success")
-        return redirect(url_for("admin.departments"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("admin/department_form.html", form=form, row=row), status
+    return _form_page(
+        form, lambda: reference.update_department(code, _form_data(form, skip=("code",))),
+        lambda saved: _("Department %(name)s saved.", name=saved.name),
+        lambda saved: url_for("admin.departments"),
+        "admin/department_form.html", row,
+    )
 
 
 # --- enterprises ---
@@ -224,12 +235,12 @@ def _enterprise_form(row: Any | None) -> EnterpriseForm:
 @roles(*WRITERS)
 def enterprise_new():
     form = _enterprise_form(None)
-    saved = _submit(form, lambda: reference.create_enterprise(_form_data(form)))
-    if saved is not None:
-        flash(_("Enterprise %(name)s created.", name=saved.name), "success")
-        return redirect(url_for("admin.enterprise_view", uscc=saved.uscc))
-    status = 422 if request.method == "POST" else 200
-    return render_template("admin/enterprise_form.html", form=form, row=None), status
+    return _form_page(
+        form, lambda: reference.create_enterprise(_form_data(form)),
+        lambda saved: _("Enterprise %(name)s created.", name=saved.name),
+        lambda saved: url_for("admin.enterprise_view", uscc=saved.uscc),
+        "admin/enterprise_form.html", None,
+    )
 
 
 @bp.route("/enterprises/import", methods=["GET", "POST"])
@@ -296,12 +307,12 @@ def row_users(enterprise_id: int) -> list[Any]:
 def enterprise_edit(uscc: str):
     row = reference.get_enterprise(uscc)
     form = _enterprise_form(row)
-    saved = _submit(form, lambda: reference.update_enterprise(uscc, _form_data(form, skip=("uscc",))))
-    if saved is not None:
-        flash(_("Enterprise %(name)s saved.", name=saved.name), "success")
-        return redirect(url_for("admin.enterprise_view", uscc=saved.uscc))
-    status = 422 if request.method == "POST" else 200
-    return render_template("admin/enterprise_form.html", form=form, row=row), status
+    return _form_page(
+        form, lambda: reference.update_enterprise(uscc, _form_data(form, skip=("uscc",))),
+        lambda saved: _("Enterprise %(name)s saved.", name=saved.name),
+        lambda saved: url_for("admin.enterprise_view", uscc=saved.uscc),
+        "admin/enterprise_form.html", row,
+    )
 
 
 # --- users ---
@@ -337,12 +348,12 @@ def _user_form(row: Any | None) -> UserForm:
 @roles("admin")
 def user_new():
     form = _user_form(None)
-    saved = _submit(form, lambda: reference.create_user(_form_data(form, skip=("active",))))
-    if saved is not None:
-        flash(_("User %(email)s created.", email=saved.email), "success")
-        return redirect(url_for("admin.users"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("admin/user_form.html", form=form, row=None), status
+    return _form_page(
+        form, lambda: reference.create_user(_form_data(form, skip=("active",))),
+        lambda saved: _("User %(email)s created.", email=saved.email),
+        lambda saved: url_for("admin.users"),
+        "admin/user_form.html", None,
+    )
 
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
@@ -357,12 +368,12 @@ def user_edit(user_id: int):
             data.pop("password")  # blank means "keep the current password"
         return reference.update_user(user_id, data)
 
-    saved = _submit(form, save)
-    if saved is not None:
-        flash(_("User %(email)s saved.", email=saved.email), "success")
-        return redirect(url_for("admin.users"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("admin/user_form.html", form=form, row=row), status
+    return _form_page(
+        form, save,
+        lambda saved: _("User %(email)s saved.", email=saved.email),
+        lambda saved: url_for("admin.users"),
+        "admin/user_form.html", row,
+    )
 
 
 # --- working-day calendar ---
