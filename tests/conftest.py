@@ -29,6 +29,17 @@ def require(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+def require_postgres() -> None:
+    """PostgreSQL-only tests (row locks). The SQLite pass skips them; the PostgreSQL pass of CI sets
+    REQUIRE_POSTGRES=1, so there they must run and a missing PostgreSQL is a failure."""
+    if db.engine.dialect.name == "postgresql":
+        return
+    reason = "needs PostgreSQL: run with TEST_DATABASE_URL=postgresql://…/<your db>"
+    if os.environ.get("REQUIRE_POSTGRES") == "1":
+        pytest.fail(f"required: {reason}")
+    pytest.skip(reason)
+
+
 def _database_url(tmp_dir: str) -> str:
     return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_dir}/test.sqlite3"
 

@@ -11,7 +11,7 @@ import pytest
 from extensions import db
 from models import AuditLog, Inspection
 from tests import quietdays_fixtures as qf
-from tests.conftest import require
+from tests.conftest import require_postgres
 
 world, today = qf.world, qf.today
 pytestmark = pytest.mark.postgres
@@ -39,10 +39,7 @@ def _parallel_bookings(app, headers: dict, payloads: list[dict]) -> list[tuple[i
 
 
 def test_department_cap_holds_under_parallel_bookings(app, world):
-    require(
-        db.engine.dialect.name == "postgresql",
-        "row locks need PostgreSQL: run with TEST_DATABASE_URL=postgresql://…/<your db>",
-    )
+    require_postgres()
     ent = world.state_ent  # no quiet-day policy covers it: only the cap (zz-amr: 2 per year) can refuse
     headers = world.headers(world.inspector)
     payloads = [
@@ -66,10 +63,7 @@ def test_department_cap_holds_under_parallel_bookings(app, world):
 
 
 def test_jurisdiction_cap_holds_across_agencies(app, world):
-    require(
-        db.engine.dialect.name == "postgresql",
-        "row locks need PostgreSQL: run with TEST_DATABASE_URL=postgresql://…/<your db>",
-    )
+    require_postgres()
     world.zhuzhou.annual_inspection_cap = 1
     db.session.commit()
     uscc = world.state_ent.uscc  # plain values only: model attributes cannot be loaded inside the threads
