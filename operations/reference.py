@@ -75,6 +75,15 @@ def _commit_unique(field: str, value: object, message: str) -> None:
         raise duplicate(field, value, message) from None
 
 
+def _insert(row: Any, entity: str, key: object, field: str, value: object, message: str) -> None:
+    """Add `row`, audit its creation (keyed by `key`, or its id once flushed) and commit; a lost race on the
+    unique `field` becomes the same 409 as the pre-check."""
+    db.session.add(row)
+    db.session.flush()
+    audit.record("create", entity, row.id if key is None else key, after=row.to_json())
+    _commit_unique(field, value, message)
+
+
 def _present(data: Mapping[str, Any], field: str) -> bool:
     return data.get(field, MISSING) is not MISSING
 
@@ -141,10 +150,7 @@ def create_jurisdiction(data: Mapping[str, Any]) -> Jurisdiction:
     if db.session.scalar(select(Jurisdiction.id).where(Jurisdiction.code == code)) is not None:
         raise duplicate("code", code, message)
     row = Jurisdiction(code=code, name=name, parent=parent, annual_inspection_cap=cap)
-    db.session.add(row)
-    db.session.flush()
-    audit.record("create", "jurisdiction", code, after=row.to_json())
-    _commit_unique("code", code, message)
+    _insert(row, "jurisdiction", code, "code", code, message)
     return row
 
 
@@ -265,10 +271,7 @@ def create_department(data: Mapping[str, Any]) -> Department:
         raise duplicate("code", code, message)
     row = Department(code=code, name=name, jurisdiction=jurisdiction, inspects=inspects, handles=handles,
                      annual_inspection_cap=cap)
-    db.session.add(row)
-    db.session.flush()
-    audit.record("create", "department", code, after=row.to_json())
-    _commit_unique("code", code, message)
+    _insert(row, "department", code, "code", code, message)
     return row
 
 
@@ -377,10 +380,7 @@ def create_enterprise(data: Mapping[str, Any]) -> Enterprise:
     if db.session.scalar(select(Enterprise.id).where(Enterprise.uscc == uscc)) is not None:
         raise duplicate("uscc", uscc, message)
     row = Enterprise(uscc=uscc, **values)
-    db.session.add(row)
-    db.session.flush()
-    audit.record("create", "enterprise", uscc, after=row.to_json())
-    _commit_unique("uscc", uscc, message)
+    _insert(row, "enterprise", uscc, "uscc", uscc, message)
     return row
 
 
@@ -518,10 +518,7 @@ def create_user(data: Mapping[str, Any]) -> User:
     user = User(email=email, name=name, role=role, department=department, enterprise=enterprise,
                 is_head=is_head)
     user.set_password(password)
-    db.session.add(user)
-    db.session.flush()
-    audit.record("create", "user", user.id, after=user.to_json())
-    _commit_unique("email", email, message)
+    _insert(user, "user", None, "email", email, message)
     return user
 
 
