@@ -76,6 +76,9 @@ def select_locale() -> str:
 
 def register_extensions(app: Flask) -> None:
     import models  # noqa: F401  (registers the tables with the metadata)
+    from operations import concurrency
+
+    concurrency.install()
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"))

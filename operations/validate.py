@@ -10,6 +10,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from operations.errors import DomainError
+from operations.labels import choice_label, field_label
 
 MISSING = object()
 # Integers beyond a 32-bit column are never meaningful here and overflow the database driver (SQLite raises on
@@ -50,15 +51,16 @@ def get_str(
     value = data.get(field, MISSING)
     if value is MISSING or value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise invalid(field, _l("%(field)s is required.", field=field), "missing_field")
+            raise invalid(field, _l("%(field)s is required.", field=field_label(field)), "missing_field")
         return default
     if not isinstance(value, str):
-        raise invalid(field, _l("%(field)s must be text.", field=field))
+        raise invalid(field, _l("%(field)s must be text.", field=field_label(field)))
     value = value.strip()
     if len(value) > max_len:
-        raise invalid(field, _l("%(field)s is longer than %(n)s characters.", field=field, n=max_len))
+        raise invalid(field, _l("%(field)s is longer than %(n)s characters.", field=field_label(field),
+                                n=max_len))
     if has_control(value):
-        raise invalid(field, _l("%(field)s contains control characters.", field=field))
+        raise invalid(field, _l("%(field)s contains control characters.", field=field_label(field)))
     return value
 
 
@@ -74,18 +76,18 @@ def get_int(
     value = data.get(field, MISSING)
     if value is MISSING or value is None or value == "":
         if required:
-            raise invalid(field, _l("%(field)s is required.", field=field), "missing_field")
+            raise invalid(field, _l("%(field)s is required.", field=field_label(field)), "missing_field")
         return default
     number = parse_int(value)
     if number is None:
         if isinstance(value, int | str) and not isinstance(value, bool) and _looks_numeric(value):
-            raise invalid(field, _l("%(field)s is out of range.", field=field))
-        raise invalid(field, _l("%(field)s must be a whole number.", field=field))
+            raise invalid(field, _l("%(field)s is out of range.", field=field_label(field)))
+        raise invalid(field, _l("%(field)s must be a whole number.", field=field_label(field)))
     value = number
     if minimum is not None and value < minimum:
-        raise invalid(field, _l("%(field)s must be at least %(n)s.", field=field, n=minimum))
+        raise invalid(field, _l("%(field)s must be at least %(n)s.", field=field_label(field), n=minimum))
     if maximum is not None and value > maximum:
-        raise invalid(field, _l("%(field)s must be at most %(n)s.", field=field, n=maximum))
+        raise invalid(field, _l("%(field)s must be at most %(n)s.", field=field_label(field), n=maximum))
     return value
 
 
@@ -103,29 +105,34 @@ def get_bool(data: Mapping[str, Any], field: str, *, default: bool = False) -> b
         return True
     if isinstance(value, str) and value.lower() in ("false", "0", "no", "n", "off", "否", ""):
         return False
-    raise invalid(field, _l("%(field)s must be true or false.", field=field))
+    raise invalid(field, _l("%(field)s must be true or false.", field=field_label(field)))
 
 
 def parse_date(value: Any, field: str) -> date:
     if isinstance(value, date):
         return value
     if not isinstance(value, str):
-        raise invalid(field, _l("%(field)s must be a date (YYYY-MM-DD).", field=field))
+        raise invalid(field, _l("%(field)s must be a date (YYYY-MM-DD).", field=field_label(field)))
     try:
         if len(value) != 10:
             raise ValueError
         return date.fromisoformat(value)
     except ValueError:
-        raise invalid(field, _l("%(field)s must be a date (YYYY-MM-DD).", field=field)) from None
+        raise invalid(field, _l("%(field)s must be a date (YYYY-MM-DD).", field=field_label(field))) from None
 
 
 def get_date(data: Mapping[str, Any], field: str, *, required: bool = True, default: Any = None) -> Any:
     value = data.get(field, MISSING)
     if value is MISSING or value is None or value == "":
         if required:
-            raise invalid(field, _l("%(field)s is required.", field=field), "missing_field")
+            raise invalid(field, _l("%(field)s is required.", field=field_label(field)), "missing_field")
         return default
     return parse_date(value, field)
+
+
+def _names(field: str, choices: Iterable[Any]) -> str:
+    # Chinese enumeration comma; each choice by its name, the code only where no name is registered.
+    return "、".join(choice_label(field, c) for c in choices)
 
 
 def get_choice(
@@ -135,12 +142,11 @@ def get_choice(
     value = data.get(field, MISSING)
     if value is MISSING or value is None or value == "":
         if required:
-            raise invalid(field, _l("%(field)s is required.", field=field), "missing_field")
+            raise invalid(field, _l("%(field)s is required.", field=field_label(field)), "missing_field")
         return default
     if value not in choices:
-        raise invalid(
-            field, _l("%(field)s must be one of: %(choices)s.", field=field, choices=", ".join(choices))
-        )
+        raise invalid(field, _l("%(field)s must be one of: %(choices)s.", field=field_label(field),
+                                choices=_names(field, choices)))
     return value
 
 
@@ -151,18 +157,19 @@ def get_list(
     if value is MISSING or value is None:
         return []
     if not isinstance(value, list):
-        raise invalid(field, _l("%(field)s must be a list.", field=field))
+        raise invalid(field, _l("%(field)s must be a list.", field=field_label(field)))
     if len(value) > max_items:
-        raise invalid(field, _l("%(field)s has more than %(n)s items.", field=field, n=max_items))
+        raise invalid(field, _l("%(field)s has more than %(n)s items.", field=field_label(field), n=max_items))
     allowed = tuple(choices) if choices is not None else None
     for item in value:
         if not isinstance(item, str) or (allowed is not None and item not in allowed):
             if allowed is not None:
                 raise invalid(
                     field,
-                    _l("%(field)s must contain only: %(choices)s.", field=field, choices=", ".join(allowed)),
+                    _l("%(field)s must contain only: %(choices)s.", field=field_label(field),
+                       choices=_names(field, allowed)),
                 )
-            raise invalid(field, _l("%(field)s must be a list of text values.", field=field))
+            raise invalid(field, _l("%(field)s must be a list of text values.", field=field_label(field)))
     return list(dict.fromkeys(value))
 
 
