@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from extensions import db
 from models.base import utcnow
@@ -51,20 +51,28 @@ def user_for_token(token: str) -> User | None:
     return row.user
 
 
+def _revoke(row: ApiToken) -> None:
+    """Revoke once: the conditional UPDATE lets exactly one of parallel revocations write its audit row."""
+    done = db.session.execute(
+        update(ApiToken).where(ApiToken.id == row.id, ApiToken.revoked_at.is_(None)).values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount == 1:
+        audit.record("revoke", "api_token", row.id, before={"revoked": False}, after={"revoked": True})
+    db.session.commit()
+    db.session.expire(row)
+
+
 def revoke_token(user: User, token_id: int) -> ApiToken:
     row = db.session.get(ApiToken, token_id)
     if row is None or row.user_id != user.id:
         raise NotFound("token not found")
     if row.revoked_at is None:
-        row.revoked_at = utcnow()
-        audit.record("revoke", "api_token", row.id, before={"revoked": False}, after={"revoked": True})
-        db.session.commit()
+        _revoke(row)
     return row
 
 
 def revoke_token_value(token: str) -> None:
     row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
     if row is not None and row.revoked_at is None:
-        row.revoked_at = utcnow()
-        audit.record("revoke", "api_token", row.id, before={"revoked": False}, after={"revoked": True})
-        db.session.commit()
+        _revoke(row)

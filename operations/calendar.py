@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import g, has_app_context
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from extensions import db
 from models.calendar import CalendarYear
@@ -99,7 +99,14 @@ def delete_year_notice(year: int) -> None:
     if row is None:
         raise DomainError("not_found", _("No notice is stored for %(year)s.", year=year), status=404)
     before = row.to_json()
-    db.session.delete(row)
+    # One DELETE statement decides: of parallel deletions exactly one removes the row (and is audited); the
+    # others find nothing, as a later request would.
+    result = db.session.execute(delete(CalendarYear).where(CalendarYear.year == year)
+                                .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise DomainError("not_found", _("No notice is stored for %(year)s.", year=year), status=404)
+    db.session.expunge(row)
     audit.record("delete", "calendar_year", year, before=before)
     db.session.commit()
     g.pop("workday_calendar", None)

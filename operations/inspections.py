@@ -17,7 +17,7 @@ from models.department import Department
 from models.enterprise import Enterprise
 from models.inspection import INSPECTION_STATUSES, Inspection
 from models.user import User
-from operations import audit, checks
+from operations import audit, checks, concurrency
 from operations.calendar import load_calendar
 from operations.errors import DomainError, Forbidden, NotFound
 from operations.validate import get_bool, get_choice, get_date, get_int, get_str, invalid, reject_unknown
@@ -306,10 +306,19 @@ def _state_error(insp: Inspection) -> DomainError:
 
 def _transition(insp: Inspection, action: str, changes: Mapping[str, Any],
                 audit_extra: Mapping[str, Any] | None = None) -> Inspection:
+    """Write ``changes`` only if the inspection is still in the state the caller read and checked.
+
+    A conditional UPDATE on that state (concurrency.transition): of parallel requests (30 cancels, a check-in
+    racing a cancel) exactly one matches; the others get the 409 a request arriving later would get, so the
+    answer does not depend on whether one lost the race or simply came second."""
     before = to_json(insp)
-    for name, value in changes.items():
-        setattr(insp, name, value)
-    db.session.flush()
+    try:
+        concurrency.transition(insp, [before["status"]], changes)
+    except DomainError as err:
+        if err.code != "invalid_state":
+            raise
+        db.session.rollback()
+        raise _state_error(get_inspection(insp.id)) from None
     audit.record(action, "inspection", insp.id, before=before, after={**to_json(insp), **(audit_extra or {})})
     db.session.commit()
     return insp
@@ -411,6 +420,9 @@ def rate(user: User, inspection_id: int, data: Mapping[str, Any]) -> Inspection:
     reject_unknown(data, ("rating", "comment"))
     rating = get_int(data, "rating", minimum=1, maximum=5)
     comment = get_str(data, "comment", required=False, max_len=1000)
+    # The rating does not change the status, so the status alone cannot guard it: lock the row and re-read it,
+    # so that of two parallel ratings the second sees the first (one rating per inspection).
+    concurrency.begin_write((Inspection, insp.id))
     if insp.status != "completed":
         raise DomainError("not_completed", _("Only completed inspections can be rated."), status=409)
     if insp.rating is not None:

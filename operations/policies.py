@@ -17,7 +17,7 @@ from models.base import utcnow
 from models.enterprise import OWNERSHIPS, SIZES, Enterprise
 from models.jurisdiction import Jurisdiction
 from models.policy import PolicyException, QuietDayPolicy
-from operations import audit, checks
+from operations import audit, checks, concurrency
 from operations.errors import DomainError, NotFound
 from operations.validate import get_bool, get_choice, get_date, get_list, get_str, invalid, reject_unknown
 from rules import quietdays as qd
@@ -238,6 +238,8 @@ def _editable(row: QuietDayPolicy) -> None:
 def update_policy(policy_id: int, data: Mapping[str, Any]) -> QuietDayPolicy:
     row = get_policy(policy_id)
     reject_unknown(data, FIELDS)
+    # Lock the row and re-read it: an edit racing a revocation must not change a policy that was just revoked.
+    concurrency.begin_write((QuietDayPolicy, row.id))
     _editable(row)
     values = _validate(data, row)
     before = audit_json(row)
@@ -255,19 +257,41 @@ def activate_policy(policy_id: int) -> QuietDayPolicy:
     _editable(row)
     if row.status == "active":
         return row
-    return update_policy(policy_id, {"status": "active"})
+    before = audit_json(row)
+    try:
+        # Conditional on "draft": of parallel activations one writes (and audits); the others find the policy
+        # active, which is what they asked for.
+        concurrency.transition(row, ["draft"], {"status": "active", "updated_at": utcnow()})
+    except DomainError:
+        db.session.rollback()
+        row = get_policy(policy_id)
+        _editable(row)
+        return row
+    audit.record("update", "quiet_day_policy", row.id, before=before, after=audit_json(row))
+    db.session.commit()
+    checks.invalidate()
+    return row
+
+
+def _already_revoked() -> DomainError:
+    return DomainError("already_revoked", _("This policy is already revoked."), status=409,
+                       details={"status": "revoked"})
 
 
 def revoke_policy(policy_id: int, reason: Any) -> QuietDayPolicy:
     row = get_policy(policy_id)
     if row.status == "revoked":
-        raise DomainError("already_revoked", _("This policy is already revoked."), status=409)
+        raise _already_revoked()
     reason = get_str({"reason": reason}, "reason", max_len=1000)
     before = audit_json(row)
-    row.status = "revoked"
-    row.revoked_at = utcnow()
-    row.revoked_reason = reason
-    db.session.flush()
+    try:
+        # One statement checks and writes, so of parallel revocations exactly one is recorded; the others get
+        # the answer a later request gets.
+        concurrency.transition(row, ["draft", "active"], {"status": "revoked", "revoked_at": utcnow(),
+                                                         "revoked_reason": reason})
+    except DomainError:
+        db.session.rollback()
+        raise _already_revoked() from None
     audit.record("revoke", "quiet_day_policy", row.id, before=before, after=audit_json(row))
     db.session.commit()
     checks.invalidate()
