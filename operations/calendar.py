@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 
 from extensions import db
 from models.calendar import CalendarYear
-from operations import audit
+from operations import audit, concurrency
 from operations.errors import DomainError
 from operations.validate import parse_date, reject_unknown
 from rules.workdays import WorkdayCalendar, YearNotice
@@ -80,16 +80,27 @@ def set_year_notice(year: int, data: Mapping[str, Any]) -> CalendarYear:
             field="workdays",
             details={"dates": both},
         )
+    # PUT replaces the year's notice: parallel saves of a new year are serialised (the year has no row to lock
+    # yet, hence the named lock) and re-read, so one creates it and the others replace it, as in sequence.
+    concurrency.begin_write()
+    concurrency.lock_key(f"calendar_year:{year}")
     row = db.session.get(CalendarYear, year)
     before = row.to_json() if row else None
-    if row is None:
-        row = CalendarYear(year=year)
-        db.session.add(row)
-    row.holidays = holidays
-    row.workdays = workdays
-    db.session.flush()
-    audit.record("update" if before else "create", "calendar_year", year, before=before, after=row.to_json())
-    db.session.commit()
+
+    def existing() -> dict[str, Any] | None:
+        found = db.session.get(CalendarYear, year)
+        return {"label": year, **found.to_json()} if found is not None else None
+
+    with concurrency.unique_guard(existing, field="year", value=year):
+        if row is None:
+            row = CalendarYear(year=year)
+            db.session.add(row)
+        row.holidays = holidays
+        row.workdays = workdays
+        db.session.flush()
+        audit.record("update" if before else "create", "calendar_year", year, before=before,
+                     after=row.to_json())
+        db.session.commit()
     g.pop("workday_calendar", None)
     return row
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import sqlite3
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from flask_babel import gettext as _
@@ -164,22 +164,42 @@ def _is_unique_violation(err: IntegrityError) -> bool:
     return "UNIQUE constraint failed" in str(orig)
 
 
-def commit_unique(existing: Callable[[], Mapping[str, Any] | None], message: str | None = None) -> None:
-    """Commit; if a parallel request inserted the same unique record first, 409 ``duplicate`` naming it.
+def duplicate(found: Mapping[str, Any] | None, message: str | None = None, field: str | None = None,
+              value: Any = None) -> DomainError:
+    """409 ``duplicate`` naming the existing record; the same answer for a pre-check and a lost race."""
+    found = dict(found or {})
+    label = found.get("label") or found.get("name") or found.get("code") or found.get("id")
+    details: dict[str, Any] = {"existing": found}
+    if value is not None:
+        details["value"] = value
+    return DomainError(
+        "duplicate",
+        message or _("This record already exists: %(name)s.", name=label if label is not None else "—"),
+        status=409,
+        details=details,
+        field=field,
+    )
 
-    ``existing`` runs after the rollback and describes the record that won (e.g. ``{"id": 3, "email": …}``).
-    """
+
+@contextlib.contextmanager
+def unique_guard(existing: Callable[[], Mapping[str, Any] | None], message: str | None = None,
+                 field: str | None = None, value: Any = None) -> Iterator[None]:
+    """Like `commit_unique` for a block that also flushes (an insert flushed to get its id for the audit row
+    raises the unique violation at the flush, before any commit)."""
     try:
-        db.session.commit()
+        yield
     except IntegrityError as err:
         db.session.rollback()
         if not _is_unique_violation(err):
             raise
-        found = dict(existing() or {})
-        label = found.get("label") or found.get("name") or found.get("code") or found.get("id")
-        raise DomainError(
-            "duplicate",
-            message or _("This record already exists: %(name)s.", name=label if label is not None else "—"),
-            status=409,
-            details={"existing": found},
-        ) from None
+        raise duplicate(existing(), message, field, value) from None
+
+
+def commit_unique(existing: Callable[[], Mapping[str, Any] | None], message: str | None = None,
+                  field: str | None = None, value: Any = None) -> None:
+    """Commit; if a parallel request inserted the same unique record first, 409 ``duplicate`` naming it.
+
+    ``existing`` runs after the rollback and describes the record that won (e.g. ``{"id": 3, "email": …}``).
+    """
+    with unique_guard(existing, message, field, value):
+        db.session.commit()

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from extensions import db
 from models.enterprise import Enterprise
 from models.jurisdiction import Jurisdiction
-from operations import audit
+from operations import audit, concurrency
 from operations.errors import DomainError
 from operations.reference import ENTERPRISE_VALIDATORS, apply_enterprise, check_uscc
 
@@ -229,7 +229,6 @@ def import_enterprises(filename: str, data: bytes) -> ImportResult:
         raise _refuse(_("At most %(n)s enterprises can be imported at once.", n=MAX_ROWS))
     by_name = {name: code for code, name in db.session.execute(select(Jurisdiction.code, Jurisdiction.name))}
     headers = {fieldname: rows[0][i].strip() for i, fieldname in mapping.items()}
-    existing = {e.uscc: e for e in db.session.scalars(select(Enterprise))}
     seen: dict[str, int] = {}
     planned: list[tuple[str, dict[str, Any]]] = []
     for number, raw in body:
@@ -268,24 +267,44 @@ def import_enterprises(filename: str, data: bytes) -> ImportResult:
             result,
         )
     result = ImportResult()
+    # Imports are serialised and read the register inside their writing transaction: two uploads of one file
+    # at once do not both create its enterprises; the second finds them and reports them unchanged.
+    concurrency.begin_write()
+    concurrency.lock_key("enterprise-import")
+    existing = {e.uscc: e for e in db.session.scalars(select(Enterprise))}
+    new_codes = [uscc for uscc, _values in planned if uscc not in existing]
+
+    def winner() -> dict[str, Any] | None:
+        # An enterprise created meanwhile by a single create (not an import) makes the commit fail: name it.
+        found = db.session.scalar(select(Enterprise).where(Enterprise.uscc.in_(new_codes)).limit(1)) \
+            if new_codes else None
+        return {"id": found.id, "uscc": found.uscc, "name": found.name,
+                "label": f"{found.name}（{found.uscc}）"} if found is not None else None
+
     try:
-        for uscc, values in planned:
-            row = existing.get(uscc)
-            if row is None:
-                row = Enterprise(uscc=uscc)
-                db.session.add(row)
-                apply_enterprise(row, values)
-                result.created += 1
-            elif apply_enterprise(row, values):
-                result.updated += 1
-            else:
-                result.unchanged += 1
-        audit.record("import", "enterprise", None, after={"file": filename[:200], **result.to_json()})
-        db.session.commit()
+        with concurrency.unique_guard(winner, field="uscc"):
+            _write(planned, existing, result, filename)
     except Exception:
         db.session.rollback()
         raise
     return result
+
+
+def _write(planned: list[tuple[str, dict[str, Any]]], existing: Mapping[str, Enterprise], result: ImportResult,
+           filename: str) -> None:
+    for uscc, values in planned:
+        row = existing.get(uscc)
+        if row is None:
+            row = Enterprise(uscc=uscc)
+            db.session.add(row)
+            apply_enterprise(row, values)
+            result.created += 1
+        elif apply_enterprise(row, values):
+            result.updated += 1
+        else:
+            result.unchanged += 1
+    audit.record("import", "enterprise", None, after={"file": filename[:200], **result.to_json()})
+    db.session.commit()
 
 
 def template_csv() -> bytes:

@@ -305,17 +305,23 @@ def add_exception(policy_id: int, data: Mapping[str, Any]) -> PolicyException:
     effect = get_choice(data, "effect", EFFECTS)
     reason = get_str(data, "reason", max_len=1000)
     _editable(row)
-    if db.session.scalar(select(PolicyException.id).where(PolicyException.policy_id == row.id,
-                                                          PolicyException.date == d)):
-        raise DomainError("duplicate",
-                          _("This policy already has an exception on %(date)s.", date=d.isoformat()),
-                          status=409, details={"date": d.isoformat()})
-    exc = PolicyException(policy=row, date=d, effect=effect, reason=reason,
-                          created_by_id=_actor_id())
-    db.session.add(exc)
-    db.session.flush()
-    audit.record("create", "policy_exception", exc.id, after={"policy_id": row.id, **exc.to_json()})
-    db.session.commit()
+    message = _("This policy already has an exception on %(date)s.", date=d.isoformat())
+
+    def existing() -> dict[str, Any] | None:
+        found = db.session.scalar(select(PolicyException).where(PolicyException.policy_id == policy_id,
+                                                                PolicyException.date == d))
+        return {"label": d.isoformat(), **found.to_json()} if found is not None else None
+
+    if existing() is not None:
+        raise concurrency.duplicate(existing(), message, "date", d.isoformat())
+    # The unique (policy, date) constraint decides a race; the loser gets the same 409 naming the winner.
+    with concurrency.unique_guard(existing, message, "date", d.isoformat()):
+        exc = PolicyException(policy=row, date=d, effect=effect, reason=reason,
+                              created_by_id=_actor_id())
+        db.session.add(exc)
+        db.session.flush()
+        audit.record("create", "policy_exception", exc.id, after={"policy_id": row.id, **exc.to_json()})
+        db.session.commit()
     checks.invalidate()
     return exc
 

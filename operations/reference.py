@@ -6,6 +6,7 @@ commits; HTML pages, the JSON API, the importer and the CLI all call these funct
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -16,7 +17,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.exc import IntegrityError
 
 from extensions import db
 from models.audit import AuditLog
@@ -24,7 +24,7 @@ from models.department import Department
 from models.enterprise import OWNERSHIPS, SIZES, Enterprise
 from models.jurisdiction import Jurisdiction
 from models.user import ROLES, User
-from operations import audit
+from operations import audit, concurrency
 from operations.errors import DomainError, NotFound
 from operations.validate import (
     MISSING,
@@ -62,26 +62,42 @@ USCC_REASONS = {
 }
 
 
-def duplicate(field: str, value: object, message: str) -> DomainError:
-    return DomainError("duplicate", message, status=409, details={"value": value}, field=field)
+# The unique column of each kind of record: a duplicate names the record already holding the value.
+_UNIQUE = {Jurisdiction: "code", Department: "code", Enterprise: "uscc", User: "email"}
 
 
-def _commit_unique(field: str, value: object, message: str) -> None:
-    """Commit, turning a lost race on a unique column into the same 409 the pre-check gives."""
-    try:
+def _existing(model: type, value: object) -> dict[str, Any] | None:
+    """The stored record holding `value` in `model`'s unique column, described for a 409 `duplicate`."""
+    column = getattr(model, _UNIQUE[model])
+    if model is User and isinstance(value, str):
+        row = db.session.scalar(select(model).where(func.lower(column) == value.lower()))
+    else:
+        row = db.session.scalar(select(model).where(column == value))
+    if row is None:
+        return None
+    out = {"id": row.id, _UNIQUE[model]: getattr(row, _UNIQUE[model]), "name": row.name}
+    out["label"] = f"{row.name}（{out[_UNIQUE[model]]}）"
+    return out
+
+
+def duplicate(model: type, value: object, message: str) -> DomainError:
+    return concurrency.duplicate(_existing(model, value), message, _UNIQUE[model], value)
+
+
+def _unique(model: type, value: object, message: str) -> contextlib.AbstractContextManager[None]:
+    """Turn a lost race on the unique column (at flush or commit) into the same 409 the pre-check gives."""
+    return concurrency.unique_guard(lambda: _existing(model, value), message, _UNIQUE[model], value)
+
+
+def _insert(row: Any, entity: str, key: object, message: str) -> None:
+    """Add `row`, audit its creation (keyed by `key`, or its id once flushed) and commit; a lost race on its
+    unique column becomes the same 409 as the pre-check, naming the record that won."""
+    model = type(row)
+    with _unique(model, getattr(row, _UNIQUE[model]), message):
+        db.session.add(row)
+        db.session.flush()
+        audit.record("create", entity, row.id if key is None else key, after=row.to_json())
         db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise duplicate(field, value, message) from None
-
-
-def _insert(row: Any, entity: str, key: object, field: str, value: object, message: str) -> None:
-    """Add `row`, audit its creation (keyed by `key`, or its id once flushed) and commit; a lost race on the
-    unique `field` becomes the same 409 as the pre-check."""
-    db.session.add(row)
-    db.session.flush()
-    audit.record("create", entity, row.id if key is None else key, after=row.to_json())
-    _commit_unique(field, value, message)
 
 
 def _present(data: Mapping[str, Any], field: str) -> bool:
@@ -148,9 +164,9 @@ def create_jurisdiction(data: Mapping[str, Any]) -> Jurisdiction:
     cap = _cap(data)
     message = _("A jurisdiction with code %(code)s already exists.", code=code)
     if db.session.scalar(select(Jurisdiction.id).where(Jurisdiction.code == code)) is not None:
-        raise duplicate("code", code, message)
+        raise duplicate(Jurisdiction, code, message)
     row = Jurisdiction(code=code, name=name, parent=parent, annual_inspection_cap=cap)
-    _insert(row, "jurisdiction", code, "code", code, message)
+    _insert(row, "jurisdiction", code, message)
     return row
 
 
@@ -268,10 +284,10 @@ def create_department(data: Mapping[str, Any]) -> Department:
     cap = _cap(data)
     message = _("A department with code %(code)s already exists.", code=code)
     if db.session.scalar(select(Department.id).where(Department.code == code)) is not None:
-        raise duplicate("code", code, message)
+        raise duplicate(Department, code, message)
     row = Department(code=code, name=name, jurisdiction=jurisdiction, inspects=inspects, handles=handles,
                      annual_inspection_cap=cap)
-    _insert(row, "department", code, "code", code, message)
+    _insert(row, "department", code, message)
     return row
 
 
@@ -378,9 +394,9 @@ def create_enterprise(data: Mapping[str, Any]) -> Enterprise:
     values = enterprise_values(data)
     message = _("An enterprise with code %(uscc)s already exists.", uscc=uscc)
     if db.session.scalar(select(Enterprise.id).where(Enterprise.uscc == uscc)) is not None:
-        raise duplicate("uscc", uscc, message)
+        raise duplicate(Enterprise, uscc, message)
     row = Enterprise(uscc=uscc, **values)
-    _insert(row, "enterprise", uscc, "uscc", uscc, message)
+    _insert(row, "enterprise", uscc, message)
     return row
 
 
@@ -514,11 +530,11 @@ def create_user(data: Mapping[str, Any]) -> User:
     _check_membership(role, department, enterprise, is_head)
     message = _("A user with email %(email)s already exists.", email=email)
     if _email_taken(email):
-        raise duplicate("email", email, message)
+        raise duplicate(User, email, message)
     user = User(email=email, name=name, role=role, department=department, enterprise=enterprise,
                 is_head=is_head)
     user.set_password(password)
-    _insert(user, "user", None, "email", email, message)
+    _insert(user, "user", None, message)
     return user
 
 
@@ -533,7 +549,7 @@ def update_user(user_id: int, data: Mapping[str, Any], acting: Any = None) -> Us
     if _present(data, "email"):
         changes["email"] = _email(data)
         if _email_taken(changes["email"], exclude_id=user.id):
-            raise duplicate("email", changes["email"],
+            raise duplicate(User, changes["email"],
                             _("A user with email %(email)s already exists.", email=changes["email"]))
     if _present(data, "name"):
         changes["name"] = get_str(data, "name", max_len=100)
@@ -567,18 +583,20 @@ def update_user(user_id: int, data: Mapping[str, Any], acting: Any = None) -> Us
             raise DomainError("self_lockout", _("You cannot remove your own administrator role."), status=409,
                               field="role")
     before = user.to_json()
-    for key, value in changes.items():
-        setattr(user, key, value)
-    if password is not None:
-        user.set_password(password)
-    db.session.flush()
-    after = user.to_json()
-    if password is not None:
-        # The audit trail says that a reset happened, never what the password is.
-        before, after = {**before, "password": None}, {**after, "password": "reset"}
-    if after != before:
-        audit.record("update", "user", user.id, before=before, after=after)
-    _commit_unique("email", user.email, _("A user with email %(email)s already exists.", email=user.email))
+    message = _("A user with email %(email)s already exists.", email=changes.get("email", user.email))
+    with _unique(User, changes.get("email", user.email), message):
+        for key, value in changes.items():
+            setattr(user, key, value)
+        if password is not None:
+            user.set_password(password)
+        db.session.flush()
+        after = user.to_json()
+        if password is not None:
+            # The audit trail says that a reset happened, never what the password is.
+            before, after = {**before, "password": None}, {**after, "password": "reset"}
+        if after != before:
+            audit.record("update", "user", user.id, before=before, after=after)
+        db.session.commit()
     return user
 
 

@@ -12,14 +12,18 @@ from flask import Flask
 from extensions import db
 
 
-def run_parallel(app: Flask, n: int, work: Callable[[Any, int], Any], timeout: float = 120) -> list[Any]:
-    """``work(client, i)`` in ``n`` threads released together; returns each result (or the exception)."""
+def run_parallel(app: Flask, n: int, work: Callable[[Any, int], Any], timeout: float = 120,
+                 setup: Callable[[Any, int], Any] | None = None) -> list[Any]:
+    """``work(client, i)`` in ``n`` threads released together; returns each result (or the exception).
+    ``setup(client, i)`` runs before the barrier (e.g. a login, so only the request under test races)."""
     barrier = threading.Barrier(n)
     results: list[Any] = [None] * n
 
     def run(i: int) -> None:
         client = app.test_client()
         try:
+            if setup is not None:
+                setup(client, i)
             barrier.wait()
             results[i] = work(client, i)
         except Exception as err:  # the test inspects what each thread got

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -71,6 +71,8 @@ def _submit(form: FlaskForm, action: Callable[[], Any]) -> Any:
         return action()
     except DomainError as err:
         db.session.rollback()
+        # The page answers with the refusal's own status (409 for a duplicate), as the API does.
+        g.refusal_status = err.status
         target = getattr(form, err.field, None) if err.field else None
         if target is not None and hasattr(target, "errors"):
             target.errors = [*target.errors, err.message]  # type: ignore[union-attr]
@@ -86,7 +88,7 @@ def _form_page(form: FlaskForm, action: Callable[[], Any], message: Callable[[An
     if saved is not None:
         flash(message(saved), "success")
         return redirect(target(saved))
-    status = 422 if request.method == "POST" else 200
+    status = g.pop("refusal_status", 422) if request.method == "POST" else 200
     return render_template(template, form=form, row=row), status
 
 
@@ -266,6 +268,7 @@ def enterprise_import():
                 flash(err.message, "error")
             except DomainError as err:
                 db.session.rollback()
+                status = err.status
                 flash(err.message, "error")
     return render_template("admin/enterprise_import.html", form=form, result=result, report=report,
                            columns=importer.COLUMNS, required=importer.REQUIRED), status
@@ -440,7 +443,7 @@ def calendar_save(year: int):
     if saved is not None:
         flash(_("The holiday notice for %(year)s is saved.", year=year), "success")
         return redirect(url_for("admin.calendar", year=year))
-    return _calendar_page(year, form, 422)
+    return _calendar_page(year, form, g.pop("refusal_status", 422))
 
 
 @bp.route("/calendar/<int:year>/delete", methods=["POST"])
