@@ -151,7 +151,11 @@ def register_errorhandlers(app: Flask) -> None:
         status = err.code or 500
         message = messages().get(status, err.description or "")
         if access.is_api_request():
-            resp, code = _error_json(HTTP_CODES.get(status, "http_error"), message, status)
+            code_name = HTTP_CODES.get(status, "http_error")
+            if status == 401 and g.get("token_expired"):
+                # hardening: an expired token is told apart from a wrong one, so a client knows to get a new one.
+                code_name, message = "token_expired", _("The API token has expired; create a new one.")
+            resp, code = _error_json(code_name, message, status)
             if status == 401:
                 resp.headers["WWW-Authenticate"] = 'Bearer realm="zhengqi"'
         else:

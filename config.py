@@ -60,3 +60,6 @@ class Config:
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.WTF_CSRF_TIME_LIMIT = None
         self.LOGIN_RATE_LIMIT = env.get("LOGIN_RATE_LIMIT", "5 per minute")
+        # hardening
+        # API tokens end after this many days; a new one is created on the profile page or POST /auth/token.
+        self.TOKEN_TTL_DAYS = int(env.get("TOKEN_TTL_DAYS", "90"))

@@ -4,10 +4,11 @@ from models.audit import AuditLog
 from models.calendar import CalendarYear
 from models.department import Department
 from models.enterprise import Enterprise
+from models.idempotency import IdempotencyKey  # hardening
 from models.inspection import Inspection
 from models.jurisdiction import Jurisdiction
 from models.policy import PolicyException, QuietDayPolicy, policy_enterprises
-from models.user import ApiToken, User
+from models.user import ApiToken, User, UserSession  # UserSession: hardening
 
 __all__ = [
     "ApiToken",
@@ -15,10 +16,12 @@ __all__ = [
     "CalendarYear",
     "Department",
     "Enterprise",
+    "IdempotencyKey",  # hardening
     "Inspection",
     "Jurisdiction",
     "PolicyException",
     "QuietDayPolicy",
     "User",
+    "UserSession",  # hardening
     "policy_enterprises",
 ]

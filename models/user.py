@@ -85,8 +85,24 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[Optional[datetime]]
     revoked_at: Mapped[Optional[datetime]]
+    # Set when issued (TOKEN_TTL_DAYS); NULL only on tokens issued before expiry existed, which then expire
+    # TOKEN_TTL_DAYS after created_at (operations.auth.expiry).
+    expires_at: Mapped[Optional[datetime]]
 
     user: Mapped[User] = relationship(back_populates="tokens")
 
     def matches(self, token: str) -> bool:
         return hmac.compare_digest(self.token_hash, hash_token(token))
+
+
+class UserSession(db.Model):
+    """A browser login, server-side: the cookie carries a random id whose hash is stored here, so logout,
+    "log out everywhere", a password reset or a deactivation end it even if the cookie was copied."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    sid_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[Optional[datetime]]

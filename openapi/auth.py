@@ -12,7 +12,10 @@ PATHS = {
                                "name": {"type": "string"}},
             }),
             "responses": {
-                **ok("Token created", {"type": "object", "properties": {"token": {"type": "string"}}}, 201),
+                **ok("Token created", {"type": "object", "properties": {
+                    "token": {"type": "string"},
+                    # hardening: tokens expire (TOKEN_TTL_DAYS, default 90); an expired one is 401 token_expired.
+                    "expires_at": {"type": "string", "format": "date-time"}}}, 201),
                 **errors(400, 401, 422, 429),
             },
         },

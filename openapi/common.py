@@ -35,7 +35,7 @@ ERROR_RESPONSE = {"application/json": {"schema": {"$ref": "#/components/schemas/
 def errors(*codes: int) -> dict[str, Any]:
     names = {
         400: "Malformed request (`malformed_json`: the body is not a JSON object; `bad_request`)",
-        401: "No or bad token", 403: "Not allowed", 404: "Not found", 409: "Refused by a rule",
+        401: "No or bad token (`token_expired`)", 403: "Not allowed", 404: "Not found", 409: "Refused by a rule",
         422: "Invalid field", 429: "Too many attempts",
     }
     return {str(c): {"description": names.get(c, "Error"), "content": ERROR_RESPONSE} for c in codes}

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime, timedelta
 
+from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import func, select, update
 
 from extensions import db
 from models.base import utcnow
-from models.user import ApiToken, User, hash_token
+from models.user import ApiToken, User, UserSession, hash_token
 from operations import audit
 from operations.errors import NotFound
 
 TOKEN_PREFIX = "zq_"  # noqa: S105 - a public marker, not a secret
+DEFAULT_TOKEN_TTL_DAYS = 90
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -26,15 +29,37 @@ def authenticate(email: str, password: str) -> User | None:
     return user if user.check_password(password) else None
 
 
-def issue_token(user: User, name: str = "") -> str:
-    """Create an API token and return it in plain text; only its hash is stored."""
+def token_ttl() -> timedelta:
+    days = current_app.config.get("TOKEN_TTL_DAYS", DEFAULT_TOKEN_TTL_DAYS) if has_app_context() else None
+    return timedelta(days=days or DEFAULT_TOKEN_TTL_DAYS)
+
+
+def expiry(row: ApiToken) -> datetime:
+    """When the token stops working (tokens issued before expiry existed count from their creation)."""
+    return row.expires_at or row.created_at + token_ttl()
+
+
+def expires_at_json(row: ApiToken) -> str:
+    return expiry(row).isoformat(timespec="seconds") + "Z"
+
+
+def issue(user: User, name: str = "") -> tuple[str, ApiToken]:
+    """Create an API token; returns it in plain text (only its hash is stored) and its row."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(user=user, token_hash=hash_token(token), prefix=token[:10], name=name[:100])
+    now = utcnow()
+    row = ApiToken(user=user, token_hash=hash_token(token), prefix=token[:10], name=name[:100], created_at=now,
+                   expires_at=now + token_ttl())
     db.session.add(row)
     db.session.flush()
-    audit.record("create", "api_token", row.id, after={"user": user.email, "name": row.name}, actor=user)
+    audit.record("create", "api_token", row.id, after={"user": user.email, "name": row.name,
+                                                       "expires_at": expires_at_json(row)}, actor=user)
     db.session.commit()
-    return token
+    return token, row
+
+
+def issue_token(user: User, name: str = "") -> str:
+    """Create an API token and return it in plain text; only its hash is stored."""
+    return issue(user, name)[0]
 
 
 def user_for_token(token: str) -> User | None:
@@ -44,6 +69,11 @@ def user_for_token(token: str) -> User | None:
     if row is None or row.revoked_at is not None or not row.matches(token) or not row.user.active:
         return None
     now = utcnow()
+    if now >= expiry(row):
+        # Told apart from a wrong token (401 token_expired), so a client knows to get a new one.
+        if has_request_context():
+            g.token_expired = True
+        return None
     # Coarse (hourly) so the profile page can show a stale token without a write on every API call.
     if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 3600:
         row.last_used_at = now
@@ -76,3 +106,51 @@ def revoke_token_value(token: str) -> None:
     row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
     if row is not None and row.revoked_at is None:
         _revoke(row)
+
+
+def revoke_all_tokens(user: User, reason: str) -> int:
+    """Revoke every live token of ``user`` (a password reset, a deactivation): a token copied before must not
+    outlive the change. One audit row says how many and why."""
+    done = db.session.execute(
+        update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow()).execution_options(synchronize_session=False)
+    )
+    if done.rowcount:
+        audit.record("revoke_all", "api_token", user.id, after={"user": user.email, "count": done.rowcount,
+                                                                "reason": reason})
+    return done.rowcount
+
+
+# --- browser sessions -------------------------------------------------------------------------------
+
+
+def start_session(user: User) -> str:
+    """Record a new browser session for ``user``; the returned id goes into the (signed) session cookie."""
+    sid = secrets.token_urlsafe(32)
+    db.session.add(UserSession(user_id=user.id, sid_hash=hash_token(sid)))
+    return sid
+
+
+def session_is_live(user: User, sid: object) -> bool:
+    if not isinstance(sid, str) or not sid:
+        return False
+    row = db.session.scalar(select(UserSession).where(UserSession.sid_hash == hash_token(sid)))
+    return row is not None and row.user_id == user.id and row.ended_at is None
+
+
+def end_session(sid: object) -> None:
+    """End one browser session (logout): its cookie, even a copy, no longer signs anyone in."""
+    if isinstance(sid, str) and sid:
+        db.session.execute(
+            update(UserSession).where(UserSession.sid_hash == hash_token(sid), UserSession.ended_at.is_(None))
+            .values(ended_at=utcnow()).execution_options(synchronize_session=False)
+        )
+
+
+def end_all_sessions(user: User) -> int:
+    """End every browser session of ``user`` ("log out everywhere", a password reset, a deactivation)."""
+    done = db.session.execute(
+        update(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow()).execution_options(synchronize_session=False)
+    )
+    return done.rowcount

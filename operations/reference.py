@@ -24,7 +24,7 @@ from models.department import Department
 from models.enterprise import OWNERSHIPS, SIZES, Enterprise
 from models.jurisdiction import Jurisdiction
 from models.user import ROLES, User
-from operations import audit, concurrency
+from operations import audit, auth, concurrency
 from operations.errors import DomainError, NotFound
 from operations.validate import (
     MISSING,
@@ -596,6 +596,12 @@ def update_user(user_id: int, data: Mapping[str, Any], acting: Any = None) -> Us
             before, after = {**before, "password": None}, {**after, "password": "reset"}
         if after != before:
             audit.record("update", "user", user.id, before=before, after=after)
+        if password is not None or (before["active"] and not user.active):
+            # A reset or a deactivation ends everything issued under the old state: API tokens and every
+            # browser session (a copied token or cookie must not outlive it).
+            reason = "password_reset" if password is not None else "deactivated"
+            auth.revoke_all_tokens(user, reason)
+            auth.end_all_sessions(user)
         db.session.commit()
     return user
 

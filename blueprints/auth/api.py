@@ -8,7 +8,7 @@ from access import authenticated, public
 from blueprints.apiutil import json_body
 from blueprints.auth.session import bearer_token
 from extensions import limiter
-from operations.auth import authenticate, issue_token, revoke_token_value
+from operations.auth import authenticate, expires_at_json, issue, revoke_token_value
 from operations.errors import DomainError
 from operations.validate import get_str
 
@@ -27,7 +27,8 @@ def token():
         g.login_failed = True
         raise DomainError("invalid_credentials", _("Wrong email or password."), status=401)
     name = get_str(data, "name", required=False, max_len=100, default="api")
-    return jsonify({"token": issue_token(user, name)}), 201
+    token, row = issue(user, name)
+    return jsonify({"token": token, "expires_at": expires_at_json(row)}), 201
 
 
 @api.route("/auth/token", methods=["DELETE"])

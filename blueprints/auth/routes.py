@@ -9,10 +9,20 @@ from sqlalchemy import select
 
 from access import authenticated, public
 from blueprints.auth.forms import EmptyForm, LoginForm, TokenForm
+from blueprints.auth.session import SESSION_KEY
 from extensions import db, limiter
+from models.base import utcnow
 from models.user import ApiToken
 from operations import audit
-from operations.auth import authenticate, issue_token, revoke_token
+from operations.auth import (
+    authenticate,
+    end_all_sessions,
+    end_session,
+    expiry,
+    issue_token,
+    revoke_token,
+    start_session,
+)
 
 bp = Blueprint("auth", __name__)
 
@@ -51,6 +61,7 @@ def login():
             session.clear()
             if lang:
                 session["lang"] = lang
+            session[SESSION_KEY] = start_session(user)
             login_user(user)
             audit.record("login", "user", user.id, actor=user)
             db.session.commit()
@@ -66,7 +77,26 @@ def login():
 def logout():
     form = EmptyForm()
     if form.validate_on_submit():
+        end_session(session.get(SESSION_KEY))
+        audit.record("logout", "user", current_user.id)
+        db.session.commit()
         logout_user()
+        session.pop(SESSION_KEY, None)
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/logout/everywhere", methods=["POST"])
+@authenticated
+def logout_everywhere():
+    """End every session of this user (a lost phone, a shared computer) and this one too."""
+    form = EmptyForm()
+    if form.validate_on_submit():
+        ended = end_all_sessions(current_user)
+        audit.record("logout_everywhere", "user", current_user.id, after={"sessions": ended})
+        db.session.commit()
+        logout_user()
+        session.pop(SESSION_KEY, None)
+        flash(_("You are logged out on every device."), "success")
     return redirect(url_for("auth.login"))
 
 
@@ -91,7 +121,8 @@ def profile():
         select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc())
     ).all()
     return render_template(
-        "auth/profile.html", tokens=tokens, form=TokenForm(), revoke_form=EmptyForm(), new_token=None
+        "auth/profile.html", tokens=tokens, form=TokenForm(), revoke_form=EmptyForm(), new_token=None,
+        expiry=expiry, now=utcnow()
     )
 
 
@@ -108,7 +139,8 @@ def create_token():
     ).all()
     status = 201 if new_token else 422
     return render_template(
-        "auth/profile.html", tokens=tokens, form=form, revoke_form=EmptyForm(), new_token=new_token
+        "auth/profile.html", tokens=tokens, form=form, revoke_form=EmptyForm(), new_token=new_token,
+        expiry=expiry, now=utcnow()
     ), status
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hmac
 
-from flask import request
+from flask import request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager
 
 from extensions import db
 from models.user import User
+
+# The key of the server-side session id in the signed cookie.
+SESSION_KEY = "sid"
 
 
 def bearer_token() -> str | None:
@@ -36,7 +39,13 @@ def init_login(manager: LoginManager) -> None:
         user = db.session.get(User, int(ident))
         if user is None or not user.active:
             return None
-        return user if hmac.compare_digest(fingerprint, user.session_fingerprint()) else None
+        if not hmac.compare_digest(fingerprint, user.session_fingerprint()):
+            return None
+        # The cookie alone is not enough: its server-side session must still be live (not logged out, not
+        # ended by "log out everywhere", a password reset or a deactivation).
+        from operations.auth import session_is_live
+
+        return user if session_is_live(user, session.get(SESSION_KEY)) else None
 
     @manager.request_loader
     def load_from_token(req) -> User | None:

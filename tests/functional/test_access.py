@@ -71,8 +71,8 @@ def test_each_role_reaches_exactly_its_routes(app, client, role):
     login(client, user)
     checked = 0
     for rule, method in _routes(app):
-        if rule.endpoint in ("auth.logout", "auth.set_language") or (rule.endpoint, method) == (
-            "auth_api.revoke_current", "DELETE"):
+        ends_session = ("auth.logout", "auth.logout_everywhere", "auth.set_language")
+        if rule.endpoint in ends_session or (rule.endpoint, method) == ("auth_api.revoke_current", "DELETE"):
             continue  # would end the session or revoke the token; covered in test_auth
         rule_access = access.access_rule(rule.endpoint, app)
         url = _url(rule)
