@@ -53,8 +53,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     INSTANCE_DIR.mkdir(exist_ok=True)
     compile_catalogs()
-    if app.config.get("BEHIND_PROXY"):
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops > 0:
+        # Trust exactly the configured proxies: X-Forwarded-For gets one entry per hop, so the client address
+        # is the one the outermost trusted proxy saw; nginx overwrites -Proto/-Host (README "Production").
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=1, x_host=1)  # type: ignore[method-assign]
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -196,6 +199,11 @@ def register_hooks(app: Flask) -> None:
         resp.headers.setdefault("Referrer-Policy", "same-origin")
         if app.config.get("SESSION_COOKIE_SECURE"):
             resp.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        # hardening: nothing shown to a signed-in user (page or API) may stay in a browser or proxy cache, where
+        # the next person at a shared computer would find it.
+        if request.endpoint != "static" and current_user and current_user.is_authenticated:
+            resp.headers["Cache-Control"] = "no-store"
+            resp.headers.pop("Expires", None)
         return resp
 
     @app.context_processor
@@ -207,6 +215,10 @@ def register_hooks(app: Flask) -> None:
     from blueprints.labels import jinja_globals
 
     app.jinja_env.globals.update(jinja_globals())
+    # hardening
+    from operations.inspections import shows_grounds
+
+    app.jinja_env.globals["shows_grounds"] = shows_grounds
 
 
 def register_commands(app: Flask) -> None:

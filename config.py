@@ -55,7 +55,11 @@ class Config:
         self.SESSION_COOKIE_SECURE = production or env.get("SESSION_COOKIE_SECURE") == "1"
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
         self.PREFERRED_URL_SCHEME = "https" if production else "http"
-        self.BEHIND_PROXY = env.get("BEHIND_PROXY") == "1" or production
+        # hardening: how many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host (ProxyFix
+        # hops). 0 (the default, production included) trusts none: a client's own X-Forwarded-For is ignored, so
+        # rotating it cannot dodge the login limits. Behind one nginx set TRUSTED_PROXIES=1 (README
+        # "Production"). BEHIND_PROXY=1 is the older spelling of one hop.
+        self.TRUSTED_PROXIES = int(env.get("TRUSTED_PROXIES") or (1 if env.get("BEHIND_PROXY") == "1" else 0))
         self.MAX_CONTENT_LENGTH = 10 * 1024 * 1024
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.WTF_CSRF_TIME_LIMIT = None
@@ -63,3 +67,8 @@ class Config:
         # hardening
         # API tokens end after this many days; a new one is created on the profile page or POST /auth/token.
         self.TOKEN_TTL_DAYS = int(env.get("TOKEN_TTL_DAYS", "90"))
+        # Failed logins are limited per account and address (LOGIN_RATE_LIMIT), per address over all accounts
+        # (generous: an office behind one NAT address shares it) and per account over all addresses (against
+        # guessing from many addresses). See blueprints/auth/throttle.py.
+        self.LOGIN_ADDRESS_RATE_LIMIT = env.get("LOGIN_ADDRESS_RATE_LIMIT", "30 per minute")
+        self.LOGIN_ACCOUNT_RATE_LIMIT = env.get("LOGIN_ACCOUNT_RATE_LIMIT", "50 per hour")

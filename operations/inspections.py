@@ -36,7 +36,16 @@ MIN_RATINGS_FOR_AVERAGE = 3
 # ------------------------------------------------------------------------------------------ reading
 
 
+def shows_grounds(viewer: Any, insp: Inspection) -> bool:
+    """Whether ``viewer`` may read the grounds (justification, reference) of ``insp``.
+
+    Not the inspected enterprise for a complaint verification: the grounds name or point to the complainant,
+    whom the law protects; the enterprise sees the kind and the date only. Agencies see them."""
+    return not (getattr(viewer, "role", None) == "enterprise" and insp.kind == "complaint")
+
+
 def to_json(insp: Inspection, viewer: User | None = None) -> dict[str, Any]:
+    grounds = shows_grounds(viewer, insp)
     out = {
         "id": insp.id,
         "uscc": insp.enterprise.uscc,
@@ -46,8 +55,8 @@ def to_json(insp: Inspection, viewer: User | None = None) -> dict[str, Any]:
         "date": insp.date.isoformat(),
         "kind": insp.kind,
         "subject": insp.subject,
-        "justification": insp.justification,
-        "reference": insp.reference,
+        "justification": insp.justification if grounds else None,
+        "reference": insp.reference if grounds else None,
         "emergency": insp.emergency,
         "record_overdue": insp.record_overdue,
         "on_protected_day": insp.on_protected_day,

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, jsonify
+from flask import Blueprint, g, jsonify
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from access import authenticated, public
 from blueprints.apiutil import json_body
 from blueprints.auth.session import bearer_token
-from extensions import limiter
+from blueprints.auth.throttle import throttled_login
 from operations.auth import authenticate, expires_at_json, issue, revoke_token_value
 from operations.errors import DomainError
 from operations.validate import get_str
@@ -16,7 +16,7 @@ api = Blueprint("auth_api", __name__)
 
 
 @api.route("/auth/token", methods=["POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], deduct_when=lambda resp: bool(g.get("login_failed")))
+@throttled_login
 @public
 def token():
     data = json_body()

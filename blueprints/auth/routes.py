@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
@@ -10,7 +10,8 @@ from sqlalchemy import select
 from access import authenticated, public
 from blueprints.auth.forms import EmptyForm, LoginForm, TokenForm
 from blueprints.auth.session import SESSION_KEY
-from extensions import db, limiter
+from blueprints.auth.throttle import throttled_login
+from extensions import db
 from models.base import utcnow
 from models.user import ApiToken
 from operations import audit
@@ -27,10 +28,6 @@ from operations.auth import (
 bp = Blueprint("auth", __name__)
 
 
-def _failed_login() -> bool:
-    return bool(g.get("login_failed"))
-
-
 def _safe_next(target: str | None) -> str:
     """`target` if it is a path on this site, else the dashboard.
 
@@ -44,9 +41,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=lambda resp: _failed_login()
-)
+@throttled_login
 @public
 def login():
     if current_user.is_authenticated:

@@ -47,7 +47,9 @@ def test_enterprise_calendar_shows_own_quiet_days_and_inspections(client, world)
     assert "2026-11-23" in protected and "2026-11-26" not in protected
     assert len(protected) == 13  # Mondays (5) to Wednesdays of November 2026
     assert "民营企业宁静日" in html
-    assert "12345投诉：异味" in html and "12345-77" in html and world.amr.name in html
+    # A complaint's grounds stay with the agencies (they point to the complainant): kind and date only.
+    assert "12345投诉：异味" not in html and "12345-77" not in html and world.amr.name in html
+    assert "投诉举报核查" in html and "2026-11-24" in html
     assert "别家的理由" not in html and "别家的检查" not in html
     assert f"/inspections/code/{world.ent.uscc}" in html
     assert client.get("/my/calendar?month=2026-12").status_code == 200
