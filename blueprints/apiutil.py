@@ -11,7 +11,7 @@ from sqlalchemy import Select, func, select
 
 from extensions import db
 from operations.errors import DomainError
-from operations.validate import get_int
+from operations.validate import get_int, reject_control_characters
 
 
 def json_body() -> dict[str, Any]:
@@ -20,6 +20,7 @@ def json_body() -> dict[str, Any]:
         raise DomainError("malformed_json", _("The request body must be a JSON object."), status=400)
     if not isinstance(data, dict):
         raise DomainError("malformed_json", _("The request body must be a JSON object."), status=400)
+    reject_control_characters(data)
     return data
 
 

@@ -125,6 +125,7 @@ def get_policy(policy_id: int) -> QuietDayPolicy:
 def find_jurisdiction(code: Any, field: str = "jurisdiction_code") -> Jurisdiction:
     if not isinstance(code, str) or not code:
         raise invalid(field, _("%(field)s is required.", field=field), "missing_field")
+    code = get_str({field: code}, field, max_len=20)  # control characters never reach the query
     row = db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == code))
     if row is None:
         raise invalid(field, _("Unknown jurisdiction %(code)s.", code=code[:20]))

@@ -19,6 +19,8 @@ INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 _INT_TEXT = re.compile(r"[+-]?[0-9]{1,18}")
 # NUL cannot be stored in PostgreSQL text and no other C0 control character belongs in a one-line field.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# The years every date field accepts (operations.calendar has the same bounds for holiday notices).
+MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
 def invalid(field: str, message: Any, code: str = "invalid_field") -> DomainError:
@@ -45,6 +47,32 @@ def has_control(value: str) -> bool:
     return _CONTROL.search(value) is not None
 
 
+def _control_message(field: str) -> Any:
+    return _l("%(field)s contains control characters.", field=field_label(field))
+
+
+def _tree_has_control(value: Any, depth: int = 0) -> bool:
+    if isinstance(value, str):
+        return has_control(value)
+    if depth > 50:  # JSON nesting is bounded by the parser; this only keeps a pathological body cheap
+        return False
+    if isinstance(value, list):
+        return any(_tree_has_control(v, depth + 1) for v in value)
+    if isinstance(value, dict):
+        return any(_tree_has_control(k, depth + 1) or _tree_has_control(v, depth + 1) for k, v in value.items())
+    return False
+
+
+def reject_control_characters(data: Mapping[str, Any]) -> None:
+    """422 naming the first top-level field whose value holds a control character anywhere (a string, a list of
+    strings, a nested object). Run on every JSON body: NUL cannot even be sent to PostgreSQL, and no field of
+    ours means to hold a terminal escape or a bell; tabs and line breaks are allowed in multi-line text."""
+    for key, value in data.items():
+        if _tree_has_control(key) or _tree_has_control(value):
+            name = key if not has_control(key) else repr(key)[1:-1]
+            raise invalid(name, _control_message(name))
+
+
 def get_str(
     data: Mapping[str, Any], field: str, *, required: bool = True, max_len: int = 200, default: Any = None
 ) -> Any:
@@ -60,7 +88,7 @@ def get_str(
         raise invalid(field, _l("%(field)s is longer than %(n)s characters.", field=field_label(field),
                                 n=max_len))
     if has_control(value):
-        raise invalid(field, _l("%(field)s contains control characters.", field=field_label(field)))
+        raise invalid(field, _control_message(field))
     return value
 
 
@@ -109,16 +137,21 @@ def get_bool(data: Mapping[str, Any], field: str, *, default: bool = False) -> b
 
 
 def parse_date(value: Any, field: str) -> date:
-    if isinstance(value, date):
-        return value
-    if not isinstance(value, str):
-        raise invalid(field, _l("%(field)s must be a date (YYYY-MM-DD).", field=field_label(field)))
-    try:
-        if len(value) != 10:
-            raise ValueError
-        return date.fromisoformat(value)
-    except ValueError:
-        raise invalid(field, _l("%(field)s must be a date (YYYY-MM-DD).", field=field_label(field))) from None
+    if not isinstance(value, date):
+        if not isinstance(value, str):
+            raise invalid(field, _l("%(field)s must be a date (YYYY-MM-DD).", field=field_label(field)))
+        try:
+            if len(value) != 10:
+                raise ValueError
+            value = date.fromisoformat(value)
+        except ValueError:
+            raise invalid(field, _l("%(field)s must be a date (YYYY-MM-DD).", field=field_label(field))) from None
+    # Date arithmetic near year 9999 overflows (a 500), and nothing here plans outside this century; the working-
+    # day calendar covers 2000–2100.
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise invalid(field, _l("%(field)s must be between the years %(first)s and %(last)s.",
+                                field=field_label(field), first=MIN_YEAR, last=MAX_YEAR))
+    return value
 
 
 def get_date(data: Mapping[str, Any], field: str, *, required: bool = True, default: Any = None) -> Any:
@@ -162,6 +195,8 @@ def get_list(
         raise invalid(field, _l("%(field)s has more than %(n)s items.", field=field_label(field), n=max_items))
     allowed = tuple(choices) if choices is not None else None
     for item in value:
+        if isinstance(item, str) and has_control(item):
+            raise invalid(field, _control_message(field))
         if not isinstance(item, str) or (allowed is not None and item not in allowed):
             if allowed is not None:
                 raise invalid(

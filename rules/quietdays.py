@@ -156,9 +156,13 @@ def _parse_date(data: Mapping[str, Any], key: str) -> date:
     if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
         raise RuleError(key, "must be a date YYYY-MM-DD")
     try:
-        return date.fromisoformat(value)
+        parsed = date.fromisoformat(value)
     except ValueError:
         raise RuleError(key, f"{value!r} is not a valid date") from None
+    # The same bounds as every other date field (operations.validate): the calendar covers 2000–2100.
+    if not 2000 <= parsed.year <= 2100:
+        raise RuleError(key, "must be between the years 2000 and 2100")
+    return parsed
 
 
 def parse_rule(data: Mapping[str, Any]) -> Rule:
