@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from access import roles
 from blueprints.apiutil import json_body, paginate
+from blueprints.idempotency import idempotent
 from operations import checks, inspections
 
 api = Blueprint("inspections_api", __name__)
@@ -45,6 +46,7 @@ def bulk():
 
 @api.route("/inspections", methods=["POST"])
 @roles(*PLANNERS)
+@idempotent  # hardening: a retried booking with the same Idempotency-Key gets the first answer
 def book():
     insp, extra = inspections.book(current_user, json_body())
     return jsonify({**inspections.to_json(insp, current_user), **extra}), 201
