@@ -10,6 +10,7 @@ from flask import has_request_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import delete as sql_delete
 from sqlalchemy import select
 
 from extensions import db
@@ -334,7 +335,14 @@ def delete_exception(policy_id: int, exception_id: int) -> None:
         raise NotFound(_("No such exception."))
     _editable(row)
     before = {"policy_id": row.id, **exc.to_json()}
-    db.session.delete(exc)
+    # One DELETE statement decides: of parallel deletions one removes the row (and is audited); the others
+    # find nothing, as a later request would (the ORM's delete would fail on the missing row instead).
+    done = db.session.execute(sql_delete(PolicyException).where(PolicyException.id == exception_id)
+                              .execution_options(synchronize_session=False))
+    if done.rowcount != 1:
+        db.session.rollback()
+        raise NotFound(_("No such exception."))
+    db.session.expunge(exc)
     audit.record("delete", "policy_exception", exception_id, before=before)
     db.session.commit()
     checks.invalidate()

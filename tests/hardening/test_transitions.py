@@ -157,3 +157,18 @@ def test_parallel_token_revocations_write_one_audit_row(app, client, world):
     assert run_parallel(app, 10, revoke) == ["ok"] * 10
     fresh()
     assert _audits("api_token", "revoke", row_id) == 1
+
+
+def test_parallel_deletions_of_one_policy_exception_have_one_winner(app, client, world):
+    from models import PolicyException
+
+    exc = PolicyException(policy_id=world.policy.id, date=date(2026, 12, 2), effect="lift", reason="专项")
+    db.session.add(exc)
+    db.session.commit()
+    exc_id = exc.id
+    url = f"/api/v1/quiet-day-policies/{world.policy.id}/exceptions/{exc_id}"
+    headers = world.headers(world.admin)
+    results = run_parallel(app, 10, lambda c, i: c.delete(url, headers=headers))
+    assert statuses(results) == [204] + [404] * 9, statuses(results)
+    fresh()
+    assert _audits("policy_exception", "delete", exc_id) == 1
