@@ -11,10 +11,27 @@ from openapi.common import COMPONENTS
 FEATURES = (auth, reference, quietdays)
 
 
+# hardening: create operations that accept an Idempotency-Key (blueprints/idempotency.py); add yours here.
+IDEMPOTENT = (("/api/v1/inspections", "post"),)
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+    "description": "Retry safely: the same key and body by the same user within 24 hours returns the first "
+    "answer (header `Idempotent-Replayed: true`); the same key with another body is 422 "
+    "`idempotency_key_reused`; while the first is still running, 409 `idempotency_in_progress`.",
+}
+
+
 def build_openapi() -> dict[str, Any]:
     paths: dict[str, Any] = {}
     for module in FEATURES:
         paths.update(module.PATHS)
+    for path, method in IDEMPOTENT:
+        operation = paths.get(path, {}).get(method)
+        if operation is not None and IDEMPOTENCY_KEY not in operation.get("parameters", []):
+            # A copy: the feature modules' PATHS stay as written, however often the document is built.
+            paths[path] = {**paths[path], method: {**operation, "parameters": [*operation.get("parameters", []),
+                                                                                 IDEMPOTENCY_KEY]}}
     return {
         "openapi": "3.1.0",
         "info": {

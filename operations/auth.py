@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app, g, has_app_context, has_request_context
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from extensions import db
 from models.base import utcnow
@@ -127,6 +127,11 @@ def revoke_all_tokens(user: User, reason: str) -> int:
 def start_session(user: User) -> str:
     """Record a new browser session for ``user``; the returned id goes into the (signed) session cookie."""
     sid = secrets.token_urlsafe(32)
+    # Ended sessions are only kept until the user's next login, so the table stays the size of live sessions.
+    db.session.execute(
+        delete(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_not(None))
+        .execution_options(synchronize_session=False)
+    )
     db.session.add(UserSession(user_id=user.id, sid_hash=hash_token(sid)))
     return sid
 

@@ -102,3 +102,12 @@ def test_parallel_retries_with_one_key_create_one_booking(app, client, world):
             assert r.get_json()["error"]["code"] == "idempotency_in_progress"
     fresh()
     assert _inspections() == 1
+
+
+def test_openapi_documents_the_header_on_bookings(client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    names = [p["name"] for p in doc["paths"]["/api/v1/inspections"]["post"].get("parameters", [])]
+    assert names.count("Idempotency-Key") == 1
+    again = client.get("/api/v1/openapi.json").get_json()
+    assert again["paths"]["/api/v1/inspections"]["post"]["parameters"] == \
+        doc["paths"]["/api/v1/inspections"]["post"]["parameters"]
