@@ -34,6 +34,7 @@ from operations.meetings import (
     hosts_from,
     meeting_url,
     require_editor,
+    rolls_back,
     to_json,
 )
 from operations.meetings import check_conflicts as _check_conflicts
@@ -64,6 +65,7 @@ def _invitees(m: Meeting) -> list[User]:
     return users
 
 
+@rolls_back
 def book(user: User, data: Mapping[str, Any]) -> Meeting:
     """POST /api/v1/meetings."""
     require_editor(user)
@@ -126,6 +128,7 @@ def book(user: User, data: Mapping[str, Any]) -> Meeting:
     return m
 
 
+@rolls_back
 def reschedule(user: User, meeting_id: int, data: Mapping[str, Any]) -> Meeting:
     """PATCH /api/v1/meetings/{id}: the same conflict rules; invitees and hosts are told; SEQUENCE grows."""
     require_editor(user)
@@ -189,6 +192,7 @@ def _seats_taken(meeting_id: int) -> int:
         Invitation.meeting_id == meeting_id, Invitation.status != "declined")) or 0
 
 
+@rolls_back
 def cancel(user: User, meeting_id: int, data: Mapping[str, Any]) -> Meeting:
     """POST /api/v1/meetings/{id}/cancel {"reason"}: the meeting is kept, shown cancelled with its reason."""
     require_editor(user)
@@ -209,6 +213,7 @@ def cancel(user: User, meeting_id: int, data: Mapping[str, Any]) -> Meeting:
     return m
 
 
+@rolls_back
 def schedule(user: User, meeting_id: int) -> Meeting:
     """A draft becomes scheduled (or proposed, for a visit on a protected day). Drafts already hold their
     hosts and venue, so no new conflict can have appeared."""
@@ -224,6 +229,7 @@ def schedule(user: User, meeting_id: int) -> Meeting:
     return m
 
 
+@rolls_back
 def mark_held(user: User, meeting_id: int) -> Meeting:
     """A scheduled meeting that has begun is recorded as held (its minutes can then be written)."""
     require_editor(user)

@@ -21,7 +21,7 @@ from models.user import User
 from operations import audit, checks, concurrency, notices
 from operations.errors import DomainError, Forbidden, NotFound
 from operations.meeting_fields import local_iso, span_text
-from operations.meetings import get_meeting, invitation_json, meeting_url, require_editor
+from operations.meetings import get_meeting, invitation_json, meeting_url, require_editor, rolls_back
 from operations.validate import get_choice, get_str, invalid, reject_unknown
 
 INVITABLE_STATUSES = ("draft", "scheduled")
@@ -54,6 +54,7 @@ def _already(meeting_id: int, ent: Enterprise) -> DomainError:
                        status=409, details={"field": "uscc", "invitation_id": existing.id if existing else None})
 
 
+@rolls_back
 def invite(user: User, meeting_id: int, data: Mapping[str, Any]) -> Invitation:
     """POST /api/v1/meetings/{id}/invitations {"uscc", "representative"?}: 409 capacity_full / already_invited."""
     require_editor(user)
@@ -119,6 +120,7 @@ def get_visible(user: User, invitation_id: int) -> Invitation:
     raise Forbidden(_("This invitation belongs to another enterprise."))
 
 
+@rolls_back
 def respond(user: User, invitation_id: int, data: Mapping[str, Any]) -> Invitation:
     """POST /api/v1/invitations/{id}/respond: only the invited enterprise's own users."""
     inv = get_invitation(invitation_id)

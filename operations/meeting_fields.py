@@ -75,6 +75,7 @@ register(
         "description": _l("Description"),
         "category": _l("Category"),
         "q": _l("Search"),
+        "status": _l("Status"),
     },
     choices={
         "meeting_kind": MEETING_KIND_LABELS,
@@ -83,6 +84,7 @@ register(
         "invitations.status": INVITATION_STATUS_LABELS,
         "response": {"accepted": _l("Accept"), "declined": _l("Decline")},
         "category": ISSUE_CATEGORY_LABELS,
+        "status": {"draft": _l("Draft"), "scheduled": _l("Scheduled")},
     },
 )
 

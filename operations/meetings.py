@@ -7,9 +7,10 @@ host and the venue, so of two conflicting bookings exactly one commits (SQLite a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import functools
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -38,6 +39,22 @@ MEETING_FIELDS = ("series_id", "kind", "title", "starts_at", "ends_at", "venue",
                   "capacity", "uscc", "status")
 PATCH_FIELDS = ("title", "starts_at", "ends_at", "venue", "host_ids", "department_codes", "capacity")
 OPEN_STATUSES = ("draft", "proposed", "scheduled")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def rolls_back(operation: F) -> F:
+    """A refused operation leaves nothing behind: its writing transaction (and locks) end with the refusal, also
+    when the caller is the CLI or the demo, which have no request teardown to roll back for them."""
+
+    @functools.wraps(operation)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return operation(*args, **kwargs)
+        except DomainError:
+            db.session.rollback()
+            raise
+
+    return wrapper  # type: ignore[return-value]
 
 
 def require_editor(user: User) -> None:
@@ -164,6 +181,7 @@ def _hhmm(value: str | None) -> str | None:
     return parsed.strftime("%H:%M")
 
 
+@rolls_back
 def create_series(user: User, data: Mapping[str, Any]) -> MeetingSeries:
     require_editor(user)
     reject_unknown(data, SERIES_FIELDS)

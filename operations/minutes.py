@@ -17,7 +17,7 @@ from models.user import User
 from operations import audit, checks, concurrency
 from operations.errors import DomainError, NotFound
 from operations.meeting_fields import ISSUE_CATEGORY_LABELS
-from operations.meetings import get_meeting, require_editor
+from operations.meetings import get_meeting, require_editor, rolls_back
 from operations.validate import get_choice, get_str, invalid, reject_unknown
 
 MAX_TEXT = 100_000
@@ -39,6 +39,7 @@ def current(meeting_id: int) -> MinutesRevision | None:
                              .order_by(MinutesRevision.number.desc()).limit(1))
 
 
+@rolls_back
 def save(user: User, meeting_id: int, data: Mapping[str, Any]) -> MinutesRevision:
     """PUT /api/v1/meetings/{id}/minutes {"text"}: each save is a new revision; an unchanged text is not."""
     require_editor(user)
@@ -92,6 +93,7 @@ def issues(meeting_id: int) -> list[MinutesIssue]:
                                    .order_by(MinutesIssue.id)))
 
 
+@rolls_back
 def add_issue(user: User, meeting_id: int, data: Mapping[str, Any]) -> MinutesIssue:
     """Record an issue raised at the meeting by one of its guests (or the visited enterprise)."""
     require_editor(user)

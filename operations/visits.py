@@ -20,6 +20,7 @@ from models.user import User
 from operations import audit, checks, concurrency, notices
 from operations.errors import DomainError, Forbidden
 from operations.meeting_fields import MEETING_STATUS_LABELS, check_interval, get_datetime, local_zone, span_text
+from operations.meetings import get_meeting, meeting_url, rolls_back, to_json
 from operations.validate import get_str, reject_unknown
 from rules import meetings as rules
 
@@ -37,10 +38,9 @@ def _own_visit(user: User, m: Meeting) -> None:
         raise Forbidden(_("Only the visited enterprise may answer this visit."))
 
 
+@rolls_back
 def accept(user: User, meeting_id: int) -> Meeting:
     """The enterprise accepts a proposed visit on its protected day: it becomes scheduled."""
-    from operations.meetings import get_meeting, meeting_url, to_json
-
     m = get_meeting(meeting_id)
     _own_visit(user, m)
     before = to_json(m)
@@ -58,10 +58,9 @@ def accept(user: User, meeting_id: int) -> Meeting:
     return m
 
 
+@rolls_back
 def counter_propose(user: User, meeting_id: int, data: Mapping[str, Any]) -> Meeting:
     """The enterprise proposes another time; the secretariat reschedules to it (or not)."""
-    from operations.meetings import get_meeting, meeting_url, to_json
-
     m = get_meeting(meeting_id)
     _own_visit(user, m)
     reject_unknown(data, ("starts_at", "ends_at", "note"))
