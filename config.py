@@ -72,3 +72,10 @@ class Config:
         # guessing from many addresses). See blueprints/auth/throttle.py.
         self.LOGIN_ADDRESS_RATE_LIMIT = env.get("LOGIN_ADDRESS_RATE_LIMIT", "30 per minute")
         self.LOGIN_ACCOUNT_RATE_LIMIT = env.get("LOGIN_ACCOUNT_RATE_LIMIT", "50 per hour")
+        # meetings: e-mail for notices, only when MAIL_SERVER is set (the in-app notice is always written).
+        self.MAIL_SERVER = env.get("MAIL_SERVER") or None
+        self.MAIL_PORT = int(env.get("MAIL_PORT") or 25)
+        self.MAIL_USE_TLS = env.get("MAIL_USE_TLS") == "1"
+        self.MAIL_USERNAME = env.get("MAIL_USERNAME") or None
+        self.MAIL_PASSWORD = env.get("MAIL_PASSWORD") or None
+        self.MAIL_DEFAULT_SENDER = env.get("MAIL_DEFAULT_SENDER") or "zhengqi@localhost"

@@ -7,6 +7,16 @@ from models.enterprise import Enterprise
 from models.idempotency import IdempotencyKey  # hardening
 from models.inspection import Inspection
 from models.jurisdiction import Jurisdiction
+from models.meeting import (
+    Invitation,
+    Meeting,
+    MeetingSeries,
+    MinutesIssue,
+    MinutesRevision,
+    Notice,
+    meeting_departments,
+    meeting_hosts,
+)
 from models.policy import PolicyException, QuietDayPolicy, policy_enterprises
 from models.user import ApiToken, User, UserSession  # UserSession: hardening
 
@@ -24,4 +34,16 @@ __all__ = [
     "User",
     "UserSession",  # hardening
     "policy_enterprises",
+]
+
+# meetings
+__all__ += [
+    "Invitation",
+    "Meeting",
+    "MeetingSeries",
+    "MinutesIssue",
+    "MinutesRevision",
+    "Notice",
+    "meeting_departments",
+    "meeting_hosts",
 ]
