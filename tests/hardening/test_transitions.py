@@ -172,3 +172,14 @@ def test_parallel_deletions_of_one_policy_exception_have_one_winner(app, client,
     assert statuses(results) == [204] + [404] * 9, statuses(results)
     fresh()
     assert _audits("policy_exception", "delete", exc_id) == 1
+
+
+def test_parallel_approvals_have_one_winner(app, client, world):
+    iid = _inspection(world, status="pending_approval")
+    headers = world.headers(world.head)
+    results = run_parallel(app, 10, lambda c, i: c.post(f"{URL}/{iid}/approve", headers=headers))
+    assert statuses(results) == [200] + [409] * 9, statuses(results)
+    assert error_codes(results) == {"invalid_state"}
+    fresh()
+    assert _audits("inspection", "approve", iid) == 1
+    assert db.session.get(Inspection, iid).approved_by_id == world.head.id
