@@ -80,7 +80,11 @@ def _existing(model: type, value: object) -> dict[str, Any] | None:
     return out
 
 
-def duplicate(model: type, value: object, message: str) -> DomainError:
+def duplicate(model: type | str, value: object, message: str) -> DomainError:
+    """409 `duplicate` naming the existing record of `model` (a field name instead names no record: the form
+    other branches may still call)."""
+    if isinstance(model, str):
+        return concurrency.duplicate(None, message, model, value)
     return concurrency.duplicate(_existing(model, value), message, _UNIQUE[model], value)
 
 
@@ -89,9 +93,13 @@ def _unique(model: type, value: object, message: str) -> contextlib.AbstractCont
     return concurrency.unique_guard(lambda: _existing(model, value), message, _UNIQUE[model], value)
 
 
-def _insert(row: Any, entity: str, key: object, message: str) -> None:
+def _insert(row: Any, entity: str, key: object, *rest: Any) -> None:
     """Add `row`, audit its creation (keyed by `key`, or its id once flushed) and commit; a lost race on its
-    unique column becomes the same 409 as the pre-check, naming the record that won."""
+    unique column becomes the same 409 as the pre-check, naming the record that won.
+
+    ``rest`` ends with the message; the former ``field, value`` before it are accepted and ignored (the unique
+    column is known per model), so callers written against the old signature keep working."""
+    message = rest[-1]
     model = type(row)
     with _unique(model, getattr(row, _UNIQUE[model]), message):
         db.session.add(row)
