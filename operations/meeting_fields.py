@@ -131,7 +131,7 @@ def get_meeting_kind(data: Mapping[str, Any], *, required: bool = True, default:
         if required:
             raise invalid("kind", _("%(field)s is required.", field=field_label("meeting_kind")), "missing_field")
         return default
-    if value not in MEETING_KIND_LABELS:
+    if not isinstance(value, str) or value not in MEETING_KIND_LABELS:
         names = "、".join(str(v) for v in MEETING_KIND_LABELS.values())
         raise invalid("kind", _("%(field)s must be one of: %(choices)s.", field=field_label("meeting_kind"),
                                 choices=names))
