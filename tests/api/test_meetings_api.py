@@ -258,3 +258,30 @@ def test_minutes_api(client, mworld):
     assert issue.status_code == 201 and issue.json["id"]
     official = client.get(f"/api/v1/meetings/{m['id']}/minutes", headers=mworld.headers(mworld.mayor)).json
     assert official["current"]["number"] == 2 and official["issues"][0]["id"] == issue.json["id"]
+
+
+OTHER_BAD = [
+    ("/api/v1/meeting-series", {"name": "", "jurisdiction_code": "430200", "kind": "breakfast"}, "name", "名称"),
+    ("/api/v1/meeting-series", {"name": "会", "jurisdiction_code": "999999", "kind": "breakfast"},
+     "jurisdiction_code", "999999"),
+    ("/api/v1/meeting-series", {"name": "会", "jurisdiction_code": "430200", "kind": "dinner"}, "kind", "会议类型"),
+    ("/api/v1/meeting-series", {"name": "会", "jurisdiction_code": "430200", "kind": "lunch",
+                                "default_start_time": "7点半"}, "default_start_time", "默认开始时间"),
+    ("/api/v1/meeting-series", {"name": "会", "jurisdiction_code": "430200", "kind": "lunch",
+                                "default_capacity": -1}, "default_capacity", "默认嘉宾名额"),
+    ("/api/v1/meetings/{id}/invitations", {"uscc": ""}, "uscc", "统一社会信用代码"),
+    ("/api/v1/meetings/{id}/invitations", {"uscc": "x", "representative": "x" * 101}, "representative", "参会代表"),
+    ("/api/v1/meetings/{id}/cancel", {"reason": "x" * 1001}, "reason", "理由"),
+    ("/api/v1/meetings/{id}/issues", {"uscc": "x", "title": ""}, "title", "主题"),
+]
+
+
+@pytest.mark.parametrize(("path", "body", "field", "label"), OTHER_BAD, ids=[f"{b[0]}:{b[2]}" for b in OTHER_BAD])
+def test_bad_input_on_other_endpoints(client, mworld, path, body, field, label):
+    m = _post(client, mworld, "/api/v1/meetings", _booking(mworld)).json
+    before = mf.counts()
+    resp = _post(client, mworld, path.format(id=m["id"]), body)
+    assert resp.status_code == 422, resp.json
+    assert resp.json["error"]["details"]["field"] == field
+    assert label in resp.json["error"]["message"], resp.json["error"]["message"]
+    assert mf.counts() == before

@@ -169,3 +169,33 @@ def test_series_page_dashboard_and_notices(client, mworld, booked):
     assert 'id="next-meetings"' in dash and "第一期早餐会" in dash
     assert "第一期早餐会" in _text(client.get("/notices"))
     assert client.post("/notices").status_code == 302
+
+
+@pytest.fixture
+def csrf_client(app):
+    from app import create_app
+
+    served = create_app({**{k: app.config[k] for k in ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "TESTING",
+                                                       "SERVER_NAME")}, "WTF_CSRF_ENABLED": True})
+    return served.test_client()
+
+
+def _token(client, path: str) -> str:
+    return client.get(path).get_data(as_text=True).split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+
+
+def test_meeting_forms_refuse_a_post_without_csrf_token(csrf_client, mworld, booked):
+    m, _inv = booked
+    token = _token(csrf_client, "/login")
+    csrf_client.post("/login", data={"email": mworld.sec.email, "password": "correct horse battery",
+                                     "csrf_token": token})
+    before = mf.counts()
+    form = {"kind": "breakfast", "title": "无令牌", "starts_at": "2026-11-27T07:30", "ends_at": "2026-11-27T09:00",
+            "host_ids": [str(mworld.secretary.id)]}
+    assert csrf_client.post("/meetings/new", data=form).status_code == 400
+    assert csrf_client.post(f"/meetings/{m.id}/cancel", data={"reason": "x"}).status_code == 400
+    assert csrf_client.post(f"/meetings/{m.id}/invite", data={"uscc": mworld.guests[4].uscc}).status_code == 400
+    assert csrf_client.post(f"/meetings/{m.id}/minutes", data={"text": "x"}).status_code == 400
+    assert mf.counts() == before
+    good = csrf_client.post("/meetings/new", data={**form, "csrf_token": _token(csrf_client, "/meetings/new")})
+    assert good.status_code == 302
