@@ -76,6 +76,8 @@ register(
         "category": _l("Category"),
         "q": _l("Search"),
         "status": _l("Status"),
+        "from": _l("From"),
+        "to": _l("To"),
     },
     choices={
         "meeting_kind": MEETING_KIND_LABELS,

@@ -160,6 +160,10 @@ def edit_page(meeting_id: int):
         "ends_at": _local(m.ends_at).strftime("%Y-%m-%dT%H:%M"), "kind": m.kind,
         "uscc": m.enterprise.uscc if m.enterprise else "",
         "host_ids": [str(h.id) for h in m.hosts], "department_codes": [d.code for d in m.departments]}
+    if request.method == "GET" and request.args.get("use_counter") and m.counter_starts_at and m.counter_ends_at:
+        # "Use the enterprise's time": the form is prefilled; saving it reschedules under the same rules.
+        values["starts_at"] = _local(m.counter_starts_at).strftime("%Y-%m-%dT%H:%M")
+        values["ends_at"] = _local(m.counter_ends_at).strftime("%Y-%m-%dT%H:%M")
     errors: dict[str, str] = {}
     status = 200
     if request.method == "POST":

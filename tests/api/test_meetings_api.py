@@ -288,3 +288,15 @@ def test_bad_input_on_other_endpoints(client, mworld, path, body, field, label):
     assert resp.json["error"]["details"]["field"] == field
     assert label in resp.json["error"]["message"], resp.json["error"]["message"]
     assert mf.counts() == before
+
+
+def test_across_midnight_conflicts_and_nested(client, mworld):
+    late = _booking(mworld, title="夜间座谈", kind="symposium", starts_at="2026-11-26T22:00+08:00",
+                    ends_at="2026-11-27T01:00+08:00")
+    assert _post(client, mworld, "/api/v1/meetings", late).status_code == 201
+    next_morning = _booking(mworld, title="凌晨", starts_at="2026-11-27T00:30+08:00", ends_at="2026-11-27T00:45+08:00")
+    resp = _post(client, mworld, "/api/v1/meetings", next_morning)
+    assert (resp.status_code, resp.json["error"]["code"]) == (409, "host_conflict")
+    assert "2026-11-26 22:00–2026-11-27 01:00" in resp.json["error"]["message"]
+    after = _booking(mworld, title="之后", starts_at="2026-11-27T01:00+08:00", ends_at="2026-11-27T02:00+08:00")
+    assert _post(client, mworld, "/api/v1/meetings", after).status_code == 201

@@ -199,3 +199,23 @@ def test_meeting_forms_refuse_a_post_without_csrf_token(csrf_client, mworld, boo
     assert mf.counts() == before
     good = csrf_client.post("/meetings/new", data={**form, "csrf_token": _token(csrf_client, "/meetings/new")})
     assert good.status_code == 302
+
+
+def test_secretariat_takes_the_enterprise_proposed_time(client, mworld):
+    visit = mf.book(mworld.sec, kind="visit", uscc=mworld.qd.ent.uscc, venue=None, host_ids=[mworld.mayor.id],
+                    starts_at="2026-11-24T15:00", ends_at="2026-11-24T16:00")
+    from operations import visits
+
+    visits.counter_propose(mworld.qd.enterprise_user, visit.id, {"starts_at": "2026-11-26T10:00",
+                                                                 "ends_at": "2026-11-26T11:00"})
+    login(client, mworld.sec)
+    assert 'id="use-counter"' in _text(client.get(f"/meetings/{visit.id}"))
+    form = _text(client.get(f"/meetings/{visit.id}/edit?use_counter=1"))
+    assert 'value="2026-11-26T10:00"' in form and 'value="2026-11-26T11:00"' in form
+    resp = client.post(f"/meetings/{visit.id}/edit", data={
+        "title": visit.title, "starts_at": "2026-11-26T10:00", "ends_at": "2026-11-26T11:00",
+        "host_ids": [str(mworld.mayor.id)]})
+    assert resp.status_code == 302
+    db.session.expire_all()
+    moved = db.session.get(Meeting, visit.id)
+    assert (moved.status, moved.sequence, moved.counter_starts_at) == ("scheduled", 1, None)
