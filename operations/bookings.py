@@ -12,14 +12,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
 
 from extensions import db
 from models.base import utcnow
 from models.enterprise import Enterprise
-from models.meeting import Invitation, Meeting, MeetingSeries
+from models.meeting import Meeting, MeetingSeries
 from models.user import User
-from operations import audit, checks, concurrency, notices
+from operations import audit, checks, concurrency, invitations, notices
 from operations.errors import DomainError
 from operations.labels import field_label
 from operations.meeting_fields import MEETING_STATUS_LABELS, check_interval, get_datetime, get_meeting_kind, span_text
@@ -160,7 +159,7 @@ def reschedule(user: User, meeting_id: int, data: Mapping[str, Any]) -> Meeting:
         raise concurrency.invalid_state("meetings", m.status, OPEN_STATUSES, MEETING_STATUS_LABELS)
     _check_conflicts(rules.Slot(m.id, title, starts_at, ends_at, frozenset(h.id for h in hosts), venue, m.status))
     if capacity is not None:
-        taken = _seats_taken(m.id)
+        taken = invitations.seats_taken(m.id)
         if taken > capacity:
             raise invalid("capacity", _("%(n)s enterprises are already invited; %(field)s cannot be lower.",
                                         n=taken, field=field_label("capacity")), "capacity_below_invited")
@@ -185,11 +184,6 @@ def reschedule(user: User, meeting_id: int, data: Mapping[str, Any]) -> Meeting:
     db.session.commit()
     notices.send_mail(mails)
     return m
-
-
-def _seats_taken(meeting_id: int) -> int:
-    return db.session.scalar(select(func.count()).select_from(Invitation).where(
-        Invitation.meeting_id == meeting_id, Invitation.status != "declined")) or 0
 
 
 @rolls_back
