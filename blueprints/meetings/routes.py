@@ -198,6 +198,7 @@ def render_detail(m, status: int = 200, **extra: Any):
         can_edit=user.role in EDITORS, guests=invitations.guest_list(m) if user.role in (*EDITORS, "official")
         else [], q=q, matches=invitations.search_enterprises(q) if q and user.role in EDITORS else [],
         seats=invitations.seats_taken(m.id),
+        started=_local(m.starts_at).date() <= checks.local_today(),
         own_visit=user.role == "enterprise" and m.kind == "visit" and m.enterprise_id == user.enterprise_id,
         **extra), status
 
