@@ -21,7 +21,14 @@ from models.user import User
 from operations import audit, checks, concurrency, invitations, notices
 from operations.errors import DomainError
 from operations.labels import field_label
-from operations.meeting_fields import MEETING_STATUS_LABELS, check_interval, get_datetime, get_meeting_kind, span_text
+from operations.meeting_fields import (
+    MEETING_STATUS_LABELS,
+    check_interval,
+    get_datetime,
+    get_meeting_kind,
+    qualified,
+    span_text,
+)
 from operations.meetings import (
     MEETING_FIELDS,
     OPEN_STATUSES,
@@ -72,7 +79,7 @@ def book(user: User, data: Mapping[str, Any]) -> Meeting:
     series_id = get_int(data, "series_id", required=False, minimum=1)
     series = get_series(series_id) if series_id is not None else None
     kind = get_meeting_kind(data, required=series is None, default=series.kind if series else None)
-    title = get_str(data, "title", max_len=300)
+    title = qualified(get_str, data, "title", "meetings.title", max_len=300)
     starts_at = get_datetime(data, "starts_at")
     # A series session may give only its start: the end follows from the series' usual duration.
     ends_at = get_datetime(data, "ends_at", required=series is None)
@@ -90,7 +97,8 @@ def book(user: User, data: Mapping[str, Any]) -> Meeting:
         raise invalid("host_ids", _("%(field)s: choose at least one official.", field=field_label("host_ids")),
                       "missing_field")
     departments = departments_from(get_list(data, "department_codes", max_items=100))
-    status = get_choice(data, "status", ("draft", "scheduled"), required=False, default="scheduled")
+    status = qualified(get_choice, data, "status", "meetings.status", choices=("draft", "scheduled"),
+                       required=False, default="scheduled")
     ent = _visit_enterprise(kind, data)
 
     guard([h.id for h in hosts], venue)
@@ -135,7 +143,7 @@ def reschedule(user: User, meeting_id: int, data: Mapping[str, Any]) -> Meeting:
     reject_unknown(data, PATCH_FIELDS)
     if not data:
         raise invalid("starts_at", _("Nothing to change."), "empty_change")
-    title = get_str(data, "title", max_len=300) if "title" in data else m.title
+    title = qualified(get_str, data, "title", "meetings.title", max_len=300) if "title" in data else m.title
     starts_at = get_datetime(data, "starts_at") if "starts_at" in data else m.starts_at
     ends_at = get_datetime(data, "ends_at") if "ends_at" in data else m.ends_at
     if "starts_at" in data and "ends_at" not in data:

@@ -296,7 +296,7 @@ def _meeting_helpers() -> dict[str, Any]:
         "meeting_kind_label": lambda c: choice_label("meetings.kind", c),
         "meeting_status_label": lambda c: choice_label("meetings.status", c),
         "invitation_status_label": lambda c: choice_label("invitations.status", c),
-        "issue_category_label": lambda c: choice_label("category", c),
+        "issue_category_label": lambda c: choice_label("minutes_issues.category", c),
     }
 
 

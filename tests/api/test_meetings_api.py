@@ -124,7 +124,7 @@ BAD_FIELDS = [
     ("capacity", "six", "嘉宾名额"),
     ("series_id", 999, "会议系列"),
     ("uscc", "91430200MA0000000X", "企业"),
-    ("status", "held", "状态"),
+    ("status", "held", "草稿、已排期"),
 ]
 
 
@@ -275,7 +275,8 @@ OTHER_BAD = [
     ("/api/v1/meetings/{id}/invitations", {"uscc": ""}, "uscc", "统一社会信用代码"),
     ("/api/v1/meetings/{id}/invitations", {"uscc": "x", "representative": "x" * 101}, "representative", "参会代表"),
     ("/api/v1/meetings/{id}/cancel", {"reason": "x" * 1001}, "reason", "理由"),
-    ("/api/v1/meetings/{id}/issues", {"uscc": "x", "title": ""}, "title", "主题"),
+    ("/api/v1/meetings/{id}/issues", {"uscc": "x", "title": ""}, "title", "反映的问题"),
+    ("/api/v1/meetings/{id}/issues", {"uscc": "x", "title": "t", "category": "food"}, "category", "用地"),
 ]
 
 
