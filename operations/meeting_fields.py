@@ -51,7 +51,7 @@ ISSUE_CATEGORY_LABELS = {
 register(
     fields={
         "series_id": _l("Meeting series"),
-        "name": _l("Name"),
+        "meeting_series.name": _l("Series name"),
         "jurisdiction_code": _l("Jurisdiction"),
         # Codes that mean different things on different forms ("title" of a policy is 标题, of a meeting 主题)
         # are registered as "<table>.<column>" and validated through `qualified`.
@@ -76,12 +76,13 @@ register(
         "representative": _l("Representative"),
         "topics": _l("Topics to raise"),
         "reason": _l("Reason"),
-        "note": _l("Note"),
-        "enterprise_uscc": _l("Enterprise"),
+        "meetings.counter_note": _l("Note"),
         "description": _l("Description"),
         "q": _l("Search"),
-        "from": _l("From"),
-        "to": _l("To"),
+        "meetings.from": _l("Meetings ending after"),
+        "meetings.to": _l("Meetings starting before"),
+        "minutes.from": _l("Older revision"),
+        "minutes.to": _l("Newer revision"),
     },
     choices={
         "meetings.kind": MEETING_KIND_LABELS,

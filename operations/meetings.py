@@ -24,7 +24,7 @@ from models.user import User
 from operations import audit, concurrency
 from operations.errors import DomainError, Forbidden, NotFound
 from operations.labels import field_label
-from operations.meeting_fields import get_meeting_kind, local_iso, span_text
+from operations.meeting_fields import get_meeting_kind, local_iso, qualified, span_text
 from operations.validate import get_int, get_str, invalid, parse_int, reject_unknown
 from rules import meetings as rules
 
@@ -179,7 +179,7 @@ def _hhmm(value: str | None) -> str | None:
 def create_series(user: User, data: Mapping[str, Any]) -> MeetingSeries:
     require_editor(user)
     reject_unknown(data, SERIES_FIELDS)
-    name = get_str(data, "name", max_len=200)
+    name = qualified(get_str, data, "name", "meeting_series.name", max_len=200)
     jur = _jurisdiction(get_str(data, "jurisdiction_code", max_len=6))
     kind = get_meeting_kind(data)
     series = MeetingSeries(

@@ -62,8 +62,8 @@ def book():
 @roles(*READERS)
 def index():
     args = request.args
-    start: datetime | None = get_datetime(args, "from", required=False)
-    end: datetime | None = get_datetime(args, "to", required=False)
+    start: datetime | None = qualified(get_datetime, args, "from", "meetings.from", required=False)
+    end: datetime | None = qualified(get_datetime, args, "to", "meetings.to", required=False)
     stmt = meetings.visible_statement(current_user, start, end)
     status = qualified(get_choice, args, "status", "meetings.status", choices=MEETING_STATUSES, required=False)
     kind = qualified(get_choice, args, "kind", "meetings.kind", choices=MEETING_KINDS, required=False)
@@ -206,8 +206,8 @@ def show_minutes(meeting_id: int):
 @roles(*MINUTES_READERS)
 def minutes_diff(meeting_id: int):
     _minutes_reader(meeting_id)
-    old = get_int(request.args, "from", minimum=1)
-    new = get_int(request.args, "to", minimum=1)
+    old = qualified(get_int, request.args, "from", "minutes.from", minimum=1)
+    new = qualified(get_int, request.args, "to", "minutes.to", minimum=1)
     return jsonify({"from": old, "to": new, "diff": minutes.diff(meeting_id, old, new)})
 
 

@@ -264,7 +264,7 @@ def test_minutes_api(client, mworld):
 
 
 OTHER_BAD = [
-    ("/api/v1/meeting-series", {"name": "", "jurisdiction_code": "430200", "kind": "breakfast"}, "name", "名称"),
+    ("/api/v1/meeting-series", {"name": "", "jurisdiction_code": "430200", "kind": "breakfast"}, "name", "系列名称"),
     ("/api/v1/meeting-series", {"name": "会", "jurisdiction_code": "999999", "kind": "breakfast"},
      "jurisdiction_code", "999999"),
     ("/api/v1/meeting-series", {"name": "会", "jurisdiction_code": "430200", "kind": "dinner"}, "kind", "会议类型"),

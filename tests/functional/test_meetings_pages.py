@@ -162,7 +162,7 @@ def test_series_page_dashboard_and_notices(client, mworld, booked):
     login(client, mworld.sec)
     assert "株洲市政企" in _text(client.get("/meeting-series"))
     bad = client.post("/meeting-series", data={"name": "", "jurisdiction_code": "430200", "kind": "breakfast"})
-    assert bad.status_code == 422 and "名称" in _text(bad)
+    assert bad.status_code == 422 and "系列名称" in _text(bad)
     client.post("/logout")
     login(client, mworld.guest_users[0])
     dash = _text(client.get("/"))
