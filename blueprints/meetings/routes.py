@@ -122,6 +122,13 @@ def new_page():
     form = CsrfForm()
     values: dict[str, Any] = {k: request.args.get(k, "")[:40] for k in BOOKING_FIELDS}
     values.update(host_ids=request.args.getlist("host_ids"), department_codes=[])
+    matches = []
+    q = (request.args.get("q") or "").strip()[:100]
+    if q and not values.get("uscc"):
+        # A visit is planned by the enterprise's name as people say it (简称) as often as by its USCC.
+        matches = invitations.search_enterprises(q)
+        if len(matches) == 1:
+            values["uscc"], values["kind"], matches = matches[0].uscc, "visit", []
     errors: dict[str, str] = {}
     status = 200
     if request.method == "POST":
@@ -146,7 +153,8 @@ def new_page():
         else:
             errors["_"] = _("The form expired or was not sent from this site. Please reload the page and try again.")
     return render_template("meetings/form.html", form=form, values=values, errors=errors, editing=None,
-                           quiet=_quiet_days(values.get("uscc"), values.get("starts_at")), **_choices()), status
+                           matches=matches, q=q, quiet=_quiet_days(values.get("uscc"), values.get("starts_at")),
+                           **_choices()), status
 
 
 @bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
@@ -183,7 +191,8 @@ def edit_page(meeting_id: int):
                 flash(_("Meeting changed; hosts and guests were told."), "success")
                 return redirect(url_for("meetings.detail", meeting_id=meeting_id))
     return render_template("meetings/form.html", form=form, values=values, errors=errors, editing=m,
-                           quiet=_quiet_days(values.get("uscc"), values.get("starts_at")), **_choices()), status
+                           matches=[], q="", quiet=_quiet_days(values.get("uscc"), values.get("starts_at")),
+                           **_choices()), status
 
 
 # ------------------------------------------------------------------------------------------ detail

@@ -219,3 +219,11 @@ def test_secretariat_takes_the_enterprise_proposed_time(client, mworld):
     db.session.expire_all()
     moved = db.session.get(Meeting, visit.id)
     assert (moved.status, moved.sequence, moved.counter_starts_at) == ("scheduled", 1, None)
+
+
+def test_visit_form_finds_the_enterprise_by_short_name(client, mworld):
+    login(client, mworld.sec)
+    page = _text(client.get("/meetings/new?kind=visit&q=千金药业"))
+    assert 'id="quiet-days"' in page and mworld.guests[1].uscc in page
+    several = _text(client.get("/meetings/new?kind=visit&q=股份"))
+    assert several.count("/meetings/new?kind=visit&amp;uscc=") >= 2
