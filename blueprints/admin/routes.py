@@ -4,7 +4,6 @@ audit log."""
 from __future__ import annotations
 
 import calendar as stdcal
-import json
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -26,7 +25,7 @@ from blueprints.admin.forms import (
 )
 from blueprints.auth.forms import EmptyForm
 from extensions import db
-from operations import calendar, importer, reference
+from operations import audit_view, calendar, importer, reference
 from operations.errors import DomainError
 from operations.validate import parse_int
 
@@ -457,12 +456,6 @@ def calendar_delete(year: int):
 # --- audit log ---
 
 
-def _pretty(value: Any) -> str:
-    if value is None:
-        return ""
-    return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str)
-
-
 @bp.route("/audit")
 @roles("admin")
 def audit():
@@ -475,4 +468,4 @@ def audit():
     entities, actions = reference.audit_filter_values()
     return render_template("admin/audit.html", items=items, total=total, page=page, per_page=PER_PAGE,
                            entity=entity, action=action, user=user, entity_id=entity_id, entities=entities,
-                           actions=actions, pretty=_pretty)
+                           actions=actions, view=audit_view)
