@@ -13,6 +13,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from access import roles
+from blueprints.inspections.cells import check_cell, legend_for
 from blueprints.inspections.forms import (
     BookingForm,
     EmergencyForm,
@@ -29,7 +30,7 @@ from models.department import Department
 from models.enterprise import Enterprise
 from models.jurisdiction import Jurisdiction
 from models.policy import QuietDayPolicy
-from operations import checks, inspections, policies, reference
+from operations import checks, day_roles, inspections, policies, reference
 from operations.errors import DomainError, Forbidden
 from operations.validate import parse_date
 
@@ -105,16 +106,14 @@ def check_page():
             start, end = month_bounds(year, mon)
             answer = checks.days(current_user, uscc, {"from": start.isoformat(), "to": end.isoformat(),
                                                       "kind": kind, "department": result["department"]})
+            roles_of = day_roles.policy_roles(
+                checks.find_department(answer["department"]), kind,
+                (pid for item in answer["days"] for pid in item["policy_ids"]))
             for item in answer["days"]:
                 d = date.fromisoformat(item["date"])
                 href = url_for("inspections.check_page", uscc=uscc, date=item["date"], kind=kind,
                                department=department or None)
-                if item["allowed"]:
-                    cells[d] = {"cls": "allowed", "href": href,
-                                "note": _("quiet day") if item["protected"] else ""}
-                else:
-                    cells[d] = {"cls": "refused", "href": href,
-                                "note": _("quiet day") if item["protected"] else _("cap")}
+                cells[d] = {**check_cell(item, roles_of), "href": href}
                 if d < today:
                     # Only emergencies are recorded after the fact; dim the past so nobody plans into it.
                     cells[d]["cls"] += " past"
@@ -125,7 +124,7 @@ def check_page():
     return render_template(
         "inspections/check.html", q=q, uscc=uscc, kind=kind, day=day, department=department, matches=matches,
         result=result, enterprise=enterprise, explained=explained, error=error, weeks=weeks, cells=cells,
-        cap_owner=cap_owner,
+        cap_owner=cap_owner, legend=legend_for(cells, today in cells),
         month=month, prev_month=prev_month, next_month=next_month, today=today,
         departments=_inspecting_departments() if current_user.role != "inspector" else [],
     ), status
