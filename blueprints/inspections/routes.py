@@ -46,8 +46,17 @@ def _inspecting_departments() -> list[tuple[str, str]]:
     return [(code, f"{name}（{code}）") for code, name in rows]
 
 
-def _search_enterprises(q: str) -> list[Enterprise]:
-    return list(db.session.scalars(reference.enterprises_stmt(q).limit(20)))
+SEARCH_LIMIT = 20
+
+
+def _search_enterprises(q: str) -> tuple[list[Enterprise], int]:
+    """The first SEARCH_LIMIT matches and how many there are: a cut list must say it was cut, or the clerk
+    concludes the enterprise is not registered."""
+    stmt = reference.enterprises_stmt(q)
+    found = list(db.session.scalars(stmt.limit(SEARCH_LIMIT)))
+    if len(found) < SEARCH_LIMIT:
+        return found, len(found)
+    return found, db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
 
 
 def _policy_rows(ids: list[int]) -> dict[int, QuietDayPolicy]:
@@ -73,8 +82,9 @@ def check_page():
     else:
         department = args.get("department") or ""
     matches: list[Enterprise] = []
+    match_total = 0
     if q and not uscc:
-        matches = _search_enterprises(q)
+        matches, match_total = _search_enterprises(q)
         if len(matches) == 1:
             uscc = matches[0].uscc
     status = 200
@@ -124,7 +134,7 @@ def check_page():
     return render_template(
         "inspections/check.html", q=q, uscc=uscc, kind=kind, day=day, department=department, matches=matches,
         result=result, enterprise=enterprise, explained=explained, error=error, weeks=weeks, cells=cells,
-        cap_owner=cap_owner, legend=legend_for(cells, today in cells),
+        cap_owner=cap_owner, match_total=match_total, legend=legend_for(cells, today in cells),
         month=month, prev_month=prev_month, next_month=next_month, today=today,
         departments=_inspecting_departments() if current_user.role != "inspector" else [],
     ), status
