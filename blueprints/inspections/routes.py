@@ -231,6 +231,7 @@ def _render_detail(insp, status: int = 200, **forms: Any):
         suggestion = inspections.joint_suggestion(insp.enterprise, insp.department, insp.date)
     return render_template(
         "inspections/detail.html", insp=insp, joined=inspections.joined_visits(insp), own_agency=own_agency,
+        may_open=lambda other: inspections.can_see(user, other),
         is_head=own_agency and user.is_head, today=checks.local_today(), suggestion=suggestion,
         cancel_form=forms.get("cancel_form") or ReasonForm(formdata=None),
         result_form=forms.get("result_form") or ResultForm(formdata=None),
