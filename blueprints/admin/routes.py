@@ -255,10 +255,11 @@ def enterprise_import():
             upload = form.file.data
             try:
                 result = importer.import_enterprises(upload.filename or "", upload.read())
-                status = 200
                 message = _("Import done: %(created)s created, %(updated)s updated, %(unchanged)s unchanged.",
                             created=result.created, updated=result.updated, unchanged=result.unchanged)
                 flash(message, "success")
+                # Redirect after the write: a refresh must not import the file a second time.
+                return redirect(url_for("admin.enterprise_import"), code=303)
             except importer.ImportRefused as err:
                 db.session.rollback()
                 report = err.result.errors
