@@ -262,11 +262,16 @@ def enterprise_import():
                 return redirect(url_for("admin.enterprise_import"), code=303)
             except importer.ImportRefused as err:
                 db.session.rollback()
-                report = err.result.errors
-                flash(err.message, "error")
+                if any(e.row for e in err.result.errors):  # problems in given rows: the per-row report
+                    report = err.result.errors
+                    flash(err.message, "error")
+                else:  # a whole-file refusal (empty, header only): it belongs to the file field
+                    form.file.errors = [*form.file.errors, err.message]
             except DomainError as err:
                 db.session.rollback()
-                flash(err.message, "error")
+                # A whole-file problem (empty, unreadable) belongs to the file field: shown next to it and
+                # in the summary at the top, like every other field error.
+                form.file.errors = [*form.file.errors, err.message]
     return render_template("admin/enterprise_import.html", form=form, result=result, report=report,
                            columns=importer.COLUMNS, required=importer.REQUIRED), status
 
