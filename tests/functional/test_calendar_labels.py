@@ -119,3 +119,18 @@ def test_check_page_refuses_other_roles(client, world, role):
 def test_enterprise_calendar_is_for_enterprises_only(client, world, role):
     login(client, {"inspector": world.inspector, "admin": world.admin, "secretariat": world.secretariat}[role])
     assert client.get("/my/calendar").status_code == 403
+
+
+@pytest.mark.parametrize("page", ["enterprise", "public", "policy"])
+def test_other_calendars_explain_every_colour_too(client, world, page):
+    user, url = {
+        "enterprise": (world.enterprise_user, "/my/calendar?month=2026-11"),
+        "public": (None, "/public/quiet-days/430212?month=2026-11"),
+        "policy": (world.admin, f"/policies/{world.policy.id}?year=2026"),
+    }[page]
+    if user:
+        login(client, user)
+    html = client.get(url).get_data(as_text=True)
+    used = set().union(*(cls for cls, _note in _cells(html).values()))
+    assert {"protected", "today"} <= used  # November 2026 holds today (the 19th) and quiet days
+    assert used - _legend(html) == set(), used - _legend(html)
