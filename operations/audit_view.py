@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
 from flask_babel import format_datetime
@@ -49,7 +50,8 @@ ENTITY_LABELS = {
     "quiet_day_policy": _l("Quiet-day policy"),
     "policy_exception": _l("Policy exception"),
 }
-labels.register(choices={"audit_log.action": ACTION_LABELS, "audit_log.entity": ENTITY_LABELS})
+labels.register(choices={"audit_log.action": ACTION_LABELS, "audit_log.entity": ENTITY_LABELS},
+                fields={"audit_from": _l("From date"), "audit_to": _l("To date")})
 
 # Labels for the fields the snapshots hold. They are only a fallback: a label the validation layer registers
 # (operations/labels) wins, so a field reads the same in a form error and in the log.
@@ -175,6 +177,17 @@ def timezone_label() -> str:
 def local_time(at: datetime) -> str:
     """A stored UTC moment in the configured time zone, to the second (Flask-Babel rebases naive UTC)."""
     return format_datetime(at, "yyyy-MM-dd HH:mm:ss")
+
+
+def utc_bounds(first: date | None, last: date | None) -> tuple[datetime | None, datetime | None]:
+    """Local calendar days [first, last] as naive UTC moments [start, end) for filtering ``AuditLog.at``: a clerk
+    asks for "the 23rd" in Beijing time, which starts at 16:00 UTC the day before."""
+    zone = ZoneInfo(current_app.config.get("TIMEZONE", "Asia/Shanghai"))
+
+    def utc(d: date) -> datetime:
+        return datetime.combine(d, time.min, zone).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+    return (utc(first) if first else None, utc(last + timedelta(days=1)) if last else None)
 
 
 def _iso_moment(value: str) -> datetime | None:

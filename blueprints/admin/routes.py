@@ -25,9 +25,10 @@ from blueprints.admin.forms import (
 )
 from blueprints.auth.forms import EmptyForm
 from extensions import db
+from models.audit import AuditLog
 from operations import audit_view, calendar, importer, reference
 from operations.errors import DomainError
-from operations.validate import parse_int
+from operations.validate import parse_date, parse_int
 
 bp = Blueprint("admin", __name__)
 
@@ -470,8 +471,25 @@ def audit():
     action = (args.get("action") or "").strip()[:60]
     user = (args.get("user") or "").strip()[:200]
     entity_id = (args.get("entity_id") or "").strip()[:60]
-    items, total, page = _page_of(reference.audit_stmt(entity, user, action, entity_id))
+    stmt = reference.audit_stmt(entity, user, action, entity_id)
+    # Days as the clerk means them (Beijing time); a bad date is named next to its field and not applied.
+    days: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    bounds: dict[str, Any] = {}
+    for name in ("from", "to"):
+        days[name] = (args.get(name) or "").strip()[:10]
+        if days[name]:
+            try:
+                bounds[name] = parse_date(days[name], f"audit_{name}")
+            except DomainError as err:
+                errors[name] = err.message
+    start, end = audit_view.utc_bounds(bounds.get("from"), bounds.get("to"))
+    if start is not None:
+        stmt = stmt.where(AuditLog.at >= start)
+    if end is not None:
+        stmt = stmt.where(AuditLog.at < end)
+    items, total, page = _page_of(stmt)
     entities, actions = reference.audit_filter_values()
     return render_template("admin/audit.html", items=items, total=total, page=page, per_page=PER_PAGE,
                            entity=entity, action=action, user=user, entity_id=entity_id, entities=entities,
-                           actions=actions, view=audit_view)
+                           actions=actions, view=audit_view, days=days, errors=errors), 422 if errors else 200

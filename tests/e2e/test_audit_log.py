@@ -44,8 +44,10 @@ def test_admin_reads_a_change_in_the_audit_log(page):
 
     # Filters on one line and the page no wider than the screen.
     tops = [page.locator(f"#audit-filters {sel}").bounding_box()["y"]
-            for sel in ("#entity", "#action", "#entity_id", "#user", "button[type=submit]")]
+            for sel in ("#entity", "#action", "#entity_id", "#user", "#audit-from", "#audit-to")]
     assert max(tops) - min(tops) < 12, tops  # one row (a wrapped row would be ~60 px lower)
+    button = page.locator("#audit-filters button[type=submit]").bounding_box()
+    assert button["y"] < tops[0] + 40 and button["x"] + button["width"] <= 1280
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
     page.screenshot(path=str(_shots() / "audit-1280.png"), full_page=True)
 

@@ -128,3 +128,25 @@ def test_only_admins_read_the_audit_log(client, role):
 def test_anonymous_is_sent_to_login(client):
     resp = client.get("/admin/audit")
     assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+
+
+def test_date_filter_means_beijing_days(client, admin):
+    # March 2025: far from the real clock, so the admin's own login row (today) stays out of these days.
+    for at, entity_id in ((datetime(2025, 3, 22, 15, 59), "late-22nd"), (datetime(2025, 3, 22, 16, 0), "23rd"),
+                          (datetime(2025, 3, 23, 15, 59, 59), "end-23rd"), (datetime(2025, 3, 23, 16, 0), "24th")):
+        db.session.add(AuditLog(at=at, actor="system", action="login", entity="user", entity_id=entity_id))
+    db.session.commit()
+    html = client.get("/admin/audit?from=2025-03-23&to=2025-03-23").get_data(as_text=True)
+    shown = {row.split("用户 ", 1)[1].split()[0] for row in _rows(html)}
+    assert shown == {"23rd", "end-23rd"}  # 16:00 UTC on the 22nd is midnight of the 23rd in Beijing
+    html = client.get("/admin/audit?from=2025-03-24&to=2025-03-24").get_data(as_text=True)
+    assert {row.split("用户 ", 1)[1].split()[0] for row in _rows(html)} == {"24th"}
+    assert 'value="2025-03-24"' in html  # the filter stays filled in
+
+
+def test_bad_date_filter_is_named_next_to_its_field(client, admin):
+    resp = client.get("/admin/audit?from=2026-13-45")
+    assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    block = html.split('id="audit-from"', 1)[1].split("</div>", 1)[0]
+    assert "开始日期 必须是日期" in block or "开始日期必须是日期" in block
