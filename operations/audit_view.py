@@ -38,6 +38,16 @@ ACTION_LABELS = {
     "check_in": _l("Checked in"),
     "complete": _l("Completed"),
     "rate": _l("Rated"),
+    # meetings (issue 8)
+    "invite": _l("Invited"),
+    "respond": _l("Replied"),
+    "schedule": _l("Scheduled"),
+    "reschedule": _l("Rescheduled"),
+    "held": _l("Held"),
+    "accept_visit": _l("Visit accepted"),
+    "counter_propose": _l("Other time proposed"),
+    "save_minutes": _l("Minutes saved"),
+    "raise_issue": _l("Issue raised"),
 }
 ENTITY_LABELS = {
     "jurisdiction": _l("Jurisdiction"),
@@ -49,6 +59,10 @@ ENTITY_LABELS = {
     "inspection": _l("Inspection"),
     "quiet_day_policy": _l("Quiet-day policy"),
     "policy_exception": _l("Policy exception"),
+    "meeting": _l("Meeting"),
+    "meeting_series": _l("Meeting series"),
+    "invitation": _l("Invitation"),
+    "minutes_issue": _l("Issue from the minutes"),
 }
 labels.register(choices={"audit_log.action": ACTION_LABELS, "audit_log.entity": ENTITY_LABELS},
                 fields={"audit_from": _l("From date"), "audit_to": _l("To date")})
