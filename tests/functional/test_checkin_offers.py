@@ -12,7 +12,7 @@ import pytest
 from extensions import db
 from models import Inspection
 from tests import quietdays_fixtures as qf
-from tests.factories import login
+from tests.factories import create_user, login
 
 world = qf.world
 today = qf.today
@@ -105,3 +105,11 @@ def test_joined_visits_link_only_what_opens(client, world):
     login(client, world.admin)  # the admin may open both: linked
     joined = client.get(f"/inspections/{mine.id}").get_data(as_text=True).split('id="joined"', 1)[1]
     assert f'href="/inspections/{other.id}"' in joined.split("</dd>", 1)[0]
+
+
+@pytest.mark.parametrize("role", ["admin", "secretariat", "official", "department", "enterprise"])
+def test_checkin_page_is_for_inspectors_only(client, world, role):
+    _add(world, "planned")
+    login(client, world.enterprise_user if role == "enterprise" else create_user(role))
+    assert client.get(f"/checkin/{world.ent.uscc}").status_code == 403
+    assert client.post(f"/checkin/{world.ent.uscc}").status_code == 403

@@ -158,3 +158,23 @@ def test_new_token_is_shown_once_and_not_again_on_refresh(client, world):
     assert token not in again and 'id="new-token"' not in again
     assert db.session.scalar(select(func.count()).select_from(ApiToken).where(
         ApiToken.user_id == world.secretariat.id)) == 2  # the world's API token and this one; no third
+
+
+@pytest.mark.parametrize("who", ["admin", "secretariat", "inspector", "enterprise_user", "official"])
+def test_every_role_gets_its_new_token_through_a_redirect(client, world, who):
+    if who == "official":
+        world.official = create_user("official")
+    login(client, getattr(world, who))
+    resp = client.post("/profile/tokens", data={"name": "接口"})
+    assert resp.status_code == 303 and resp.headers["Location"].endswith("/profile")
+    assert 'id="new-token"' in client.get("/profile").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", ["inspector", "official", "department", "enterprise"])
+def test_import_page_refuses_other_roles_and_imports_nothing(client, world, role):
+    login(client, world.enterprise_user if role == "enterprise" else create_user(role))
+    before = _audit_rows()
+    rows = [["1", make_uscc("9", "1", "430212", "MA4L0999X"), "越权导入有限公司", "430212", "民营", "", "", "", ""]]
+    resp = client.post("/admin/enterprises/import", data={"file": (io.BytesIO(csv_bytes(rows)), "list.csv")},
+                       content_type="multipart/form-data")
+    assert resp.status_code == 403 and _audit_rows() == before
