@@ -9,6 +9,8 @@ import re
 
 import pytest
 
+from extensions import db
+from models import Inspection
 from tests import quietdays_fixtures as qf
 from tests.factories import login
 
@@ -97,3 +99,21 @@ def test_policy_form_groups_rule_fields_and_loads_its_script_from_a_file(client,
                            for attrs, body in scripts)
     assert "script-src 'self'" in resp.headers["Content-Security-Policy"]
     assert client.get("/static/js/policy-form.js").status_code == 200
+
+
+def test_action_forms_on_detail_pages_are_summarised_too(client, world):
+    insp = Inspection(enterprise=world.ent, department=world.amr, date=qf.THURSDAY, kind="routine", subject="检查",
+                      status="planned")
+    db.session.add(insp)
+    db.session.commit()
+    login(client, world.inspector)
+    resp = client.post(f"/inspections/{insp.id}/cancel", data={"reason": ""})
+    assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    assert '<a href="#reason">' in _summary(html) and _field_error(html, "reason") in _summary(html)
+
+    client.post("/logout")
+    login(client, world.admin)
+    resp = client.post(f"/policies/{world.policy.id}/exceptions", data={"date": "", "effect": "lift", "reason": ""})
+    assert resp.status_code == 422
+    assert '<a href="#date">' in _summary(resp.get_data(as_text=True))
