@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from extensions import db
 from models.base import utcnow
@@ -40,7 +41,11 @@ def issue_token(user: User, name: str = "") -> str:
 def user_for_token(token: str) -> User | None:
     if not token.startswith(TOKEN_PREFIX):
         return None
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    # One query for the token, its user and the user's agency: every API request starts here, and a check
+    # is held to three queries in all (operations/checks.py).
+    stmt = (select(ApiToken).options(joinedload(ApiToken.user, innerjoin=True).joinedload(User.department))
+            .where(ApiToken.token_hash == hash_token(token)))
+    row = db.session.scalar(stmt)
     if row is None or row.revoked_at is not None or not row.matches(token) or not row.user.active:
         return None
     now = utcnow()

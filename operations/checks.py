@@ -10,22 +10,25 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app, g, has_app_context
 from flask_babel import gettext as _
-from sqlalchemy import and_, extract, func, select
+from sqlalchemy import and_, case, event, extract, func, select
+from sqlalchemy.orm import Session
 
 from extensions import db
 from models.department import Department
 from models.enterprise import Enterprise
+from models.generation import QuietDayGeneration
 from models.inspection import Inspection
 from models.jurisdiction import Jurisdiction
 from models.policy import PolicyException, QuietDayPolicy, policy_enterprises
 from models.user import User
-from operations.calendar import load_calendar
+from operations.calendar import build_calendar, load_calendar
 from operations.errors import DomainError, Forbidden, NotFound
 from operations.validate import get_choice, get_date, get_str, invalid, reject_unknown
 from rules import quietdays as qd
@@ -80,12 +83,8 @@ class Jurisdictions:
 
 
 def jurisdictions() -> Jurisdictions:
-    if has_app_context() and "qd_jurisdictions" in g:
-        return g.qd_jurisdictions
-    out = Jurisdictions()
-    if has_app_context():
-        g.qd_jurisdictions = out
-    return out
+    """The jurisdiction tree of the current snapshot (see :func:`snapshot`)."""
+    return snapshot().jurisdictions
 
 
 # ------------------------------------------------------------------------------------------ policies
@@ -96,13 +95,13 @@ def _frozen_list(value: Any) -> frozenset[str]:
 
 
 def policy_inputs(policy_ids: Iterable[int] | None = None, statuses: Sequence[str] = ("active",),
-                  force_active: bool = False) -> list[qd.Policy]:
+                  force_active: bool = False, juris: Jurisdictions | None = None) -> list[qd.Policy]:
     """Engine policies (with exceptions and explicit lists) in three queries.
 
     ``force_active`` builds a draft or revoked policy as if it were active: the policy page previews the days
     its rule would protect whatever its status.
     """
-    juris = jurisdictions()
+    juris = juris or jurisdictions()
     stmt = select(
         QuietDayPolicy.id, QuietDayPolicy.title, QuietDayPolicy.jurisdiction_id, QuietDayPolicy.rule,
         QuietDayPolicy.valid_from, QuietDayPolicy.valid_until, QuietDayPolicy.status,
@@ -161,20 +160,98 @@ def policy_inputs(policy_ids: Iterable[int] | None = None, statuses: Sequence[st
     return out
 
 
+# ------------------------------------------------------------------------------ the engine across requests
+#
+# Building the engine reads every active policy, exception, white list, calendar notice and jurisdiction: its
+# cost grows with the province, so each worker keeps one snapshot (engine + jurisdiction tree) across requests,
+# keyed by the (generation, nonce) row that a trigger bumps in the same transaction as every write to those
+# tables (migration 0007). Each request reads that row (one primary-key lookup, or a column of a query it
+# makes anyway) and rebuilds when it differs, so a write committed by any worker or the CLI is seen by the
+# next request everywhere: never a stale answer after a write has returned.
+
+GenerationKey = tuple[int, int]
+_CACHE = "zhengqi.quietday_snapshot"
+_UNREAD: Any = object()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    key: GenerationKey | None  # None: no generation row (emptied tables); such a snapshot is never shared
+    jurisdictions: Jurisdictions
+    engine: qd.Engine
+
+
+def generation_columns() -> tuple[Any, Any]:
+    """The generation and nonce as scalar subqueries, to ride along a query a request makes anyway."""
+    where = QuietDayGeneration.id == 1
+    return (select(QuietDayGeneration.generation).where(where).scalar_subquery().label("qd_generation"),
+            select(QuietDayGeneration.nonce).where(where).scalar_subquery().label("qd_nonce"))
+
+
+def generation_key(generation: int | None, nonce: int | None) -> GenerationKey | None:
+    return None if generation is None or nonce is None else (int(generation), int(nonce))
+
+
+def read_generation() -> GenerationKey | None:
+    row = db.session.execute(select(QuietDayGeneration.generation, QuietDayGeneration.nonce)
+                             .where(QuietDayGeneration.id == 1)).first()
+    return generation_key(*row) if row is not None else None
+
+
+def _build_snapshot(key: GenerationKey | None) -> Snapshot:
+    juris = Jurisdictions()
+    return Snapshot(key, juris, qd.Engine(policy_inputs(juris=juris), build_calendar()))
+
+
+def snapshot(key: GenerationKey | None = _UNREAD) -> Snapshot:
+    """The engine and jurisdictions for the committed generation ``key`` (read now when not given).
+
+    Within a request the snapshot is remembered in ``g`` until the session writes or ends a transaction
+    (:func:`_forget_on_write`), so repeated calls cost nothing and a request sees its own writes.
+    """
+    if not has_app_context():
+        return _build_snapshot(None)
+    memo: Snapshot | None = g.get("qd_snapshot")
+    if memo is not None and (key is _UNREAD or memo.key == key):
+        return memo
+    if key is _UNREAD:
+        key = read_generation()
+    cache = current_app.extensions.setdefault(_CACHE, {})
+    snap: Snapshot | None = cache.get("snapshot")
+    if snap is None or key is None or snap.key != key:
+        snap = _build_snapshot(key)
+        if key is not None:
+            # One slot: only the newest generation is ever asked for again. A rebuild racing another thread
+            # is harmless, each snapshot being correct for its own key.
+            cache["snapshot"] = snap
+    g.qd_snapshot = snap
+    return snap
+
+
 def engine() -> qd.Engine:
-    """The engine over all active policies, one per request (writes call :func:`invalidate`)."""
-    if has_app_context() and "qd_engine" in g:
-        return g.qd_engine
-    eng = qd.Engine(policy_inputs(), load_calendar())
-    if has_app_context():
-        g.qd_engine = eng
-    return eng
+    """The engine over all active policies for the committed generation (cached across requests)."""
+    return snapshot().engine
 
 
 def invalidate() -> None:
+    """Forget this request's snapshot (kept for callers; any write already does it, see below)."""
     if has_app_context():
-        g.pop("qd_engine", None)
-        g.pop("qd_jurisdictions", None)
+        g.pop("qd_snapshot", None)
+
+
+@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_transaction_end")
+def _forget_on_write(*_args: Any) -> None:
+    # A flush may have written policies (the trigger bumped the generation inside this transaction), and a
+    # transaction that ended may have been rolled back: either way the next question re-reads the generation.
+    invalidate()
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _forget_on_statement(state: Any) -> None:
+    # session.execute(update(...)/insert(...)/text(...)) writes without a flush.
+    if not state.is_select:
+        invalidate()
 
 
 def preview_engine(policy_id: int) -> qd.Engine:
@@ -185,12 +262,14 @@ def preview_engine(policy_id: int) -> qd.Engine:
 # ---------------------------------------------------------------------------------- enterprises, agencies
 
 
-def enterprise_input(ent: Enterprise) -> qd.Enterprise:
-    return qd.Enterprise(ent.uscc, jurisdictions().chain(ent.jurisdiction_id), ent.ownership, ent.size)
+def enterprise_input(ent: Enterprise, juris: Jurisdictions | None = None) -> qd.Enterprise:
+    juris = juris or jurisdictions()
+    return qd.Enterprise(ent.uscc, juris.chain(ent.jurisdiction_id), ent.ownership, ent.size)
 
 
-def agency_input(dept: Department) -> qd.Agency:
-    return qd.Agency(dept.code, jurisdictions().chain(dept.jurisdiction_id), dept.annual_inspection_cap)
+def agency_input(dept: Department, juris: Jurisdictions | None = None) -> qd.Agency:
+    juris = juris or jurisdictions()
+    return qd.Agency(dept.code, juris.chain(dept.jurisdiction_id), dept.annual_inspection_cap)
 
 
 def find_enterprise(uscc: str, *, for_update: bool = False) -> Enterprise:
@@ -215,8 +294,12 @@ def find_department(code: str, field: str = "department") -> Department:
     return dept
 
 
-def resolve_department(user: User, code: str | None, field: str = "department") -> Department:
-    """The agency a user acts for: an inspector only for their own; admin and secretariat must name one."""
+def resolve_department(user: User, code: str | None, field: str = "department", *,
+                       found: Department | None = None) -> Department:
+    """The agency a user acts for: an inspector only for their own; admin and secretariat must name one.
+
+    ``found`` is the department already read for ``code`` (a check joins it to the enterprise lookup).
+    """
     if user.role == "inspector":
         own = user.department
         if own is None:
@@ -229,6 +312,10 @@ def resolve_department(user: User, code: str | None, field: str = "department") 
     if user.role in ("admin", "secretariat"):
         if not code:
             raise invalid(field, _("%(field)s is required.", field=field), "missing_field")
+        if found is not None and found.code == code:
+            if not found.inspects:
+                raise invalid(field, _("%(name)s is not an inspecting agency.", name=found.name))
+            return found
         return find_department(code, field)
     raise Forbidden(_("You do not have permission to do this."))
 
@@ -237,13 +324,19 @@ def resolve_department(user: User, code: str | None, field: str = "department") 
 
 
 def cap_state(agency: qd.Agency, department_id: int, enterprises: Mapping[int, str], first_year: int,
-              last_year: int, *, exclude_visit: int | None = None) -> qd.CapState:
+              last_year: int, *, exclude_visit: int | None = None,
+              juris: Jurisdictions | None = None) -> qd.CapState:
     """Counted routine/random inspections per enterprise and year, by this agency and by all agencies.
 
-    Grouped SQL, one query per count. Joined inspections (joint_with) are one visit for the enterprise, so the
-    all-agency count counts distinct visits. ``exclude_visit`` leaves out one visit: a booking that joins an
-    existing visit adds no visit of its own.
+    One grouped query for both counts (a single check costs three queries in all). Joined inspections
+    (joint_with) are one visit for the enterprise, so the all-agency count counts distinct visits.
+    ``exclude_visit`` leaves out one visit: a booking that joins an existing visit adds no visit of its own.
     """
+    juris = juris or jurisdictions()
+    want_agency = agency.annual_cap is not None
+    want_total = bool(juris.caps)
+    if not (want_agency or want_total):
+        return qd.CapState()
     start, end = date(first_year, 1, 1), date(last_year, 12, 31)
     base = and_(
         Inspection.kind.in_(tuple(qd.CAPPED_KINDS)),
@@ -256,28 +349,24 @@ def cap_state(agency: qd.Agency, department_id: int, enterprises: Mapping[int, s
     scoped = len(ids) <= _IN_CHUNK
     cond = and_(base, Inspection.enterprise_id.in_(ids)) if scoped else base
     year = extract("year", Inspection.date)
+    visit = func.coalesce(Inspection.joint_with_id, Inspection.id)
+    counted_visit = visit if exclude_visit is None else case((visit != exclude_visit, visit))
+    stmt = (select(Inspection.enterprise_id, year,
+                   func.count(case((Inspection.department_id == department_id, 1))),
+                   func.count(func.distinct(counted_visit)))
+            .where(cond).group_by(Inspection.enterprise_id, year))
     by_agency: dict[tuple[str, str, int], int] = {}
-    if agency.annual_cap is not None:
-        stmt = (select(Inspection.enterprise_id, year, func.count())
-                .where(cond, Inspection.department_id == department_id)
-                .group_by(Inspection.enterprise_id, year))
-        for eid, y, n in db.session.execute(stmt):
-            uscc = enterprises.get(eid)
-            if uscc is not None:
-                by_agency[(uscc, agency.code, int(y))] = n
-    juris = jurisdictions()
     total: dict[tuple[str, int], int] = {}
-    if juris.caps:
-        visit = func.coalesce(Inspection.joint_with_id, Inspection.id)
-        stmt = select(Inspection.enterprise_id, year, func.count(func.distinct(visit))).where(cond)
-        if exclude_visit is not None:
-            stmt = stmt.where(visit != exclude_visit)
-        stmt = stmt.group_by(Inspection.enterprise_id, year)
-        for eid, y, n in db.session.execute(stmt):
-            uscc = enterprises.get(eid)
-            if uscc is not None:
-                total[(uscc, int(y))] = n
-    return qd.CapState(jurisdiction_caps=dict(juris.caps), used_by_agency=by_agency, used_total=total)
+    for eid, y, n_agency, n_total in db.session.execute(stmt):
+        uscc = enterprises.get(eid)
+        if uscc is None:
+            continue
+        if want_agency and n_agency:
+            by_agency[(uscc, agency.code, int(y))] = n_agency
+        if want_total and n_total:
+            total[(uscc, int(y))] = n_total
+    return qd.CapState(jurisdiction_caps=dict(juris.caps) if want_total else {}, used_by_agency=by_agency,
+                       used_total=total)
 
 
 # ------------------------------------------------------------------------------------------ JSON
@@ -316,12 +405,39 @@ def result_json(result: qd.CheckResult) -> dict[str, Any]:
 
 
 def check_one(ent: Enterprise, d: date, kind: str, dept: Department, *,
-              exclude_visit: int | None = None) -> qd.CheckResult:
+              exclude_visit: int | None = None, snap: Snapshot | None = None) -> qd.CheckResult:
     """SPEC §3.5 for one booking; caps are counted for every year the 366-day look-ahead touches."""
-    agency = agency_input(dept)
+    snap = snap or snapshot()
+    agency = agency_input(dept, snap.jurisdictions)
     last = d + timedelta(days=MAX_DAYS - 1)
-    caps = cap_state(agency, dept.id, {ent.id: ent.uscc}, d.year, last.year, exclude_visit=exclude_visit)
-    return engine().check(enterprise_input(ent), d, kind, agency, caps)
+    caps = cap_state(agency, dept.id, {ent.id: ent.uscc}, d.year, last.year, exclude_visit=exclude_visit,
+                     juris=snap.jurisdictions)
+    return snap.engine.check(enterprise_input(ent, snap.jurisdictions), d, kind, agency, caps)
+
+
+def _enterprise_and_snapshot(uscc: str, user: User | None = None,
+                             code: str | None = None) -> tuple[Enterprise, Department | None, Snapshot]:
+    """The enterprise, the agency named by ``code`` (admin and secretariat) and the snapshot, in one query.
+
+    The generation rides along the enterprise lookup, and the department is joined on its code, so a check
+    costs three queries in all (token with user, this, caps). Anything not found falls back to the plain
+    lookups, which raise the usual errors in the usual order (department first).
+    """
+    if not isinstance(uscc, str) or not uscc or len(uscc) > 18:
+        return find_enterprise(uscc), None, snapshot()
+    gen, nonce = generation_columns()
+    if code is not None and user is not None and user.role in ("admin", "secretariat"):
+        stmt = (select(Enterprise, Department, gen, nonce)
+                .join(Department, Department.code == code, isouter=True).where(Enterprise.uscc == uscc))
+        row = db.session.execute(stmt).first()
+        if row is None or row[1] is None:
+            resolve_department(user, code)  # raises: unknown department
+            return find_enterprise(uscc), None, snapshot()  # raises: unknown enterprise
+        return row[0], row[1], snapshot(generation_key(row[2], row[3]))
+    row = db.session.execute(select(Enterprise, gen, nonce).where(Enterprise.uscc == uscc)).first()
+    if row is None:
+        find_enterprise(uscc)  # raises NotFound
+    return row[0], None, snapshot(generation_key(row[1], row[2]))
 
 
 def _kind(args: Mapping[str, Any], *, required: bool = True) -> str | None:
@@ -333,9 +449,14 @@ def check(user: User, args: Mapping[str, Any]) -> dict[str, Any]:
     uscc = get_str(args, "uscc", max_len=18)
     d = get_date(args, "date")
     kind = _kind(args)
-    dept = resolve_department(user, get_str(args, "department", required=False, max_len=40))
-    ent = find_enterprise(uscc)
-    out = result_json(check_one(ent, d, kind, dept))
+    code = get_str(args, "department", required=False, max_len=40)
+    if user.role in ("admin", "secretariat") and code:
+        ent, named, snap = _enterprise_and_snapshot(uscc, user, code)
+        dept = resolve_department(user, code, found=named)
+    else:
+        dept = resolve_department(user, code)  # refuses before the enterprise is looked up, as always
+        ent, _none, snap = _enterprise_and_snapshot(uscc)
+    out = result_json(check_one(ent, d, kind, dept, snap=snap))
     out["enterprise_name"] = ent.name
     return out
 
@@ -356,7 +477,7 @@ def days(user: User, uscc: str, args: Mapping[str, Any]) -> dict[str, Any]:
     Enterprise users ask about their own enterprise only; for them kind and department are optional, and
     without both ``allowed`` is null (only ``protected`` means something without an agency and kind).
     """
-    ent = find_enterprise(uscc)
+    ent, _none, snap = _enterprise_and_snapshot(uscc)
     if user.role == "enterprise" and user.enterprise_id != ent.id:
         raise Forbidden(_("You may only see your own enterprise."))
     start, end = _range(args)
@@ -370,8 +491,8 @@ def days(user: User, uscc: str, args: Mapping[str, Any]) -> dict[str, Any]:
     else:
         kind = _kind(args)
         dept = resolve_department(user, code)
-    eng = engine()
-    ent_in = enterprise_input(ent)
+    eng = snap.engine
+    ent_in = enterprise_input(ent, snap.jurisdictions)
     if dept is None or kind is None:
         protected = eng.protected_days(ent_in, start, end)
         items = []
@@ -382,8 +503,8 @@ def days(user: User, uscc: str, args: Mapping[str, Any]) -> dict[str, Any]:
                           "policy_ids": list(ids)})
         return {"uscc": ent.uscc, "from": start.isoformat(), "to": end.isoformat(), "kind": None,
                 "department": None, "days": items}
-    agency = agency_input(dept)
-    caps = cap_state(agency, dept.id, {ent.id: ent.uscc}, start.year, end.year)
+    agency = agency_input(dept, snap.jurisdictions)
+    caps = cap_state(agency, dept.id, {ent.id: ent.uscc}, start.year, end.year, juris=snap.jurisdictions)
     result = eng.days(ent_in, start, end, kind, agency, caps)
     return {
         "uscc": ent.uscc, "from": start.isoformat(), "to": end.isoformat(), "kind": kind,
