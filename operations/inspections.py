@@ -10,6 +10,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
 
 from extensions import db
 from models.base import utcnow
@@ -135,7 +136,9 @@ def list_statement(user: User, args: Mapping[str, Any]):
         stmt = stmt.where(Inspection.date <= end)
     if status:
         stmt = stmt.where(Inspection.status == status)
-    return stmt.order_by(Inspection.date.desc(), Inspection.id.desc())
+    # The joins above also fill each row's enterprise and department: listing 50 rows is one query, not 101.
+    return stmt.options(contains_eager(Inspection.enterprise), contains_eager(Inspection.department)).order_by(
+        Inspection.date.desc(), Inspection.id.desc())
 
 
 def ratings_summary(user: User) -> list[dict[str, Any]]:

@@ -7,6 +7,9 @@ very next request.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import date
 
@@ -19,6 +22,7 @@ from extensions import db
 from models import CalendarYear, Enterprise, Jurisdiction, PolicyException, QuietDayPolicy, policy_enterprises
 from models.generation import ENGINE_TABLES
 from operations import checks
+from rules.uscc import make_uscc
 from tests import quietdays_fixtures as qf
 from tests.conftest import IsolatedClient
 
@@ -183,3 +187,30 @@ def test_emptied_generation_row_means_no_sharing_until_the_next_write(app, clien
     db.session.commit()
     assert checks.read_generation() is not None
     assert _allowed(other, world, MONDAY) is True
+
+
+def test_cli_write_in_another_process_is_seen(app, client, world, second_app):
+    """`flask bench-data` in its own process writes policies with COPY/executemany, no ORM events at all."""
+    other = second_app.test_client()
+    assert _allowed(other, world, MONDAY) is False
+    built = _cached(second_app)
+    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "SECRET_KEY": "cli-test"}
+    done = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "bench-data", "--policies", "40", "--enterprises", "30",
+         "--inspections", "0"], cwd=app.root_path, env=env, capture_output=True, text=True, timeout=300,
+        check=False)
+    assert done.returncode == 0, done.stderr
+    uscc = make_uscc("9", "1", "990101", "BD0000000")  # the first bench enterprise
+    url = f"/api/v1/enterprises/{uscc}/days?from=2026-01-01&to=2026-12-31&kind=routine&department=bench-990100"
+    seen = other.get(url, headers=world.headers(world.admin))
+    assert seen.status_code == 200, seen.get_json()
+    assert _cached(second_app) is not built  # rebuilt on the first request after the CLI's commit
+    fresh = create_app({key: app.config[key] for key in ("TESTING", "SQLALCHEMY_DATABASE_URI", "SECRET_KEY")})
+    fresh.test_client_class = IsolatedClient
+    try:
+        truth = fresh.test_client().get(url, headers=world.headers(world.admin))
+    finally:
+        with fresh.app_context():
+            db.engine.dispose()
+    assert seen.get_json() == truth.get_json()
+    assert any(d["protected"] for d in seen.get_json()["days"])  # the CLI's policies are in the answer
