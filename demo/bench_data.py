@@ -184,8 +184,10 @@ def generate(policies: int = 2_000, enterprises: int = 100_000, inspections: int
         user.set_password(secrets.token_urlsafe(24))
         db.session.add(user)
     db.session.commit()
-    if db.session.connection().dialect.name == "postgresql":
-        db.session.execute(text("ANALYZE"))  # fresh planner statistics, or the first plans are guesses
-        db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        # Fresh planner statistics (or the first plans are guesses) and a visibility map, so counts of an
+        # agency's inspections are index-only scans. VACUUM cannot run inside a transaction.
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
     echo(f"  committed ({time.perf_counter() - t0:.1f} s)")
     return {"policies": len(pol), "enterprises": len(ent_ids), "inspections": n_insp, "exceptions": n_exc}

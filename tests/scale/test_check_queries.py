@@ -92,3 +92,19 @@ def test_an_enterprise_month_costs_three_queries_too(client, world):
         resp = client.get(url, headers=headers)
     assert resp.status_code == 200 and len(resp.get_json()["days"]) == 30
     assert len(statements) <= MAX_QUERIES, "\n\n".join(statements)
+
+
+def test_the_inspections_list_is_three_queries_not_one_per_row(client, world):
+    """Token, total, page: the rows' enterprises and agencies come with the page (no N+1)."""
+    _grow(world, policies=0, enterprises=60, inspections=200)
+    for url, user in (("/api/v1/inspections?limit=100", world.admin),
+                      ("/api/v1/inspections?limit=100", world.inspector),
+                      (f"/api/v1/inspections?uscc={world.ent.uscc}&department=zz-amr", world.admin)):
+        headers = world.headers(user)
+        assert client.get(url, headers=headers).status_code == 200
+        with counted() as statements:
+            resp = client.get(url, headers=headers)
+        body = resp.get_json()
+        assert resp.status_code == 200 and len(body["items"]) == min(100, body["total"]) > 10
+        assert len({i["uscc"] for i in body["items"]}) > 5 or "uscc=" in url
+        assert len(statements) <= 3, "\n\n".join(statements)
