@@ -38,11 +38,12 @@ def _grow(world, policies: int, enterprises: int, inspections: int) -> None:
     """More of everything, in bulk: policies over the whole tree, enterprises, counted inspections."""
     rng = random.Random(11)
     juris = [world.hunan, world.zhuzhou, world.lukou]
-    db.session.execute(insert(QuietDayPolicy), [
-        {"jurisdiction_id": juris[i % 3].id, "title": f"政策{i}", "rule": {"type": "month_days", "from": 1 + i % 20,
-                                                                          "to": 28},
-         "valid_from": date(2025, 1, 1), "status": "active", "ownership": [], "sizes": [],
-         "blocked_kinds": ["routine", "random"], "binds": "level_and_below"} for i in range(policies)])
+    rows = [{"jurisdiction_id": juris[i % 3].id, "title": f"政策{i}",
+             "rule": {"type": "month_days", "from": 1 + i % 20, "to": 28}, "valid_from": date(2025, 1, 1),
+             "status": "active", "ownership": [], "sizes": [], "blocked_kinds": ["routine", "random"],
+             "binds": "level_and_below"} for i in range(policies)]
+    if rows:
+        db.session.execute(insert(QuietDayPolicy), rows)
     db.session.execute(insert(Enterprise), [
         {"uscc": make_uscc("9", "1", "430212", f"QC{i:07d}"), "name": f"企业{i}", "jurisdiction_id": world.lukou.id,
          "ownership": "private"} for i in range(enterprises)])
