@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from extensions import db
@@ -38,14 +38,16 @@ def issue_token(user: User, name: str = "") -> str:
     return token
 
 
+# One query for the token, its user and the user's agency: every API request starts here, and a check is held
+# to three queries in all (operations/checks.py). Built once, so its cache key is memoised on the object.
+_TOKEN_STMT = (select(ApiToken).options(joinedload(ApiToken.user, innerjoin=True).joinedload(User.department))
+               .where(ApiToken.token_hash == bindparam("token_hash")))
+
+
 def user_for_token(token: str) -> User | None:
     if not token.startswith(TOKEN_PREFIX):
         return None
-    # One query for the token, its user and the user's agency: every API request starts here, and a check
-    # is held to three queries in all (operations/checks.py).
-    stmt = (select(ApiToken).options(joinedload(ApiToken.user, innerjoin=True).joinedload(User.department))
-            .where(ApiToken.token_hash == hash_token(token)))
-    row = db.session.scalar(stmt)
+    row = db.session.scalar(_TOKEN_STMT, {"token_hash": hash_token(token)})
     if row is None or row.revoked_at is not None or not row.matches(token) or not row.user.active:
         return None
     now = utcnow()

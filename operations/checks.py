@@ -8,17 +8,18 @@ the bulk planner asks about 10,000 enterprises in one request.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask import current_app, g, has_app_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, event, extract, func, select
+from sqlalchemy import and_, bindparam, case, event, extract, func, select
 from sqlalchemy.orm import Session
 
 from extensions import db
@@ -264,12 +265,12 @@ def preview_engine(policy_id: int) -> qd.Engine:
 # ---------------------------------------------------------------------------------- enterprises, agencies
 
 
-def enterprise_input(ent: Enterprise, juris: Jurisdictions | None = None) -> qd.Enterprise:
+def enterprise_input(ent: Enterprise | EnterpriseRow, juris: Jurisdictions | None = None) -> qd.Enterprise:
     juris = juris or jurisdictions()
     return qd.Enterprise(ent.uscc, juris.chain(ent.jurisdiction_id), ent.ownership, ent.size)
 
 
-def agency_input(dept: Department, juris: Jurisdictions | None = None) -> qd.Agency:
+def agency_input(dept: Department | AgencyRow, juris: Jurisdictions | None = None) -> qd.Agency:
     juris = juris or jurisdictions()
     return qd.Agency(dept.code, juris.chain(dept.jurisdiction_id), dept.annual_inspection_cap)
 
@@ -297,7 +298,7 @@ def find_department(code: str, field: str = "department") -> Department:
 
 
 def resolve_department(user: User, code: str | None, field: str = "department", *,
-                       found: Department | None = None) -> Department:
+                       found: AgencyRow | None = None) -> Department | AgencyRow:
     """The agency a user acts for: an inspector only for their own; admin and secretariat must name one.
 
     ``found`` is the department already read for ``code`` (a check joins it to the enterprise lookup).
@@ -325,6 +326,26 @@ def resolve_department(user: User, code: str | None, field: str = "department", 
 # ------------------------------------------------------------------------------------------ caps
 
 
+@functools.cache
+def _cap_statement(scoped: bool, exclude: bool) -> Any:
+    """Both cap counts grouped by enterprise and year, built once per shape (see _ENTERPRISE_STMT)."""
+    year = extract("year", Inspection.date)
+    visit = func.coalesce(Inspection.joint_with_id, Inspection.id)
+    counted_visit = case((visit != bindparam("exclude_visit"), visit)) if exclude else visit
+    cond = and_(
+        Inspection.kind.in_(tuple(sorted(qd.CAPPED_KINDS))),
+        Inspection.status.in_(COUNTED_STATUSES),
+        Inspection.date >= bindparam("start"),
+        Inspection.date <= bindparam("end"),
+    )
+    if scoped:
+        cond = and_(cond, Inspection.enterprise_id.in_(bindparam("ids", expanding=True)))
+    return (select(Inspection.enterprise_id, year,
+                   func.count(case((Inspection.department_id == bindparam("department_id"), 1))),
+                   func.count(func.distinct(counted_visit)))
+            .where(cond).group_by(Inspection.enterprise_id, year))
+
+
 def cap_state(agency: qd.Agency, department_id: int, enterprises: Mapping[int, str], first_year: int,
               last_year: int, *, exclude_visit: int | None = None,
               juris: Jurisdictions | None = None) -> qd.CapState:
@@ -339,27 +360,19 @@ def cap_state(agency: qd.Agency, department_id: int, enterprises: Mapping[int, s
     want_total = bool(juris.caps)
     if not (want_agency or want_total):
         return qd.CapState()
-    start, end = date(first_year, 1, 1), date(last_year, 12, 31)
-    base = and_(
-        Inspection.kind.in_(tuple(qd.CAPPED_KINDS)),
-        Inspection.status.in_(COUNTED_STATUSES),
-        Inspection.date >= start,
-        Inspection.date <= end,
-    )
     ids = list(enterprises)
     # A large list is cheaper to filter in Python than to send as thousands of parameters.
     scoped = len(ids) <= _IN_CHUNK
-    cond = and_(base, Inspection.enterprise_id.in_(ids)) if scoped else base
-    year = extract("year", Inspection.date)
-    visit = func.coalesce(Inspection.joint_with_id, Inspection.id)
-    counted_visit = visit if exclude_visit is None else case((visit != exclude_visit, visit))
-    stmt = (select(Inspection.enterprise_id, year,
-                   func.count(case((Inspection.department_id == department_id, 1))),
-                   func.count(func.distinct(counted_visit)))
-            .where(cond).group_by(Inspection.enterprise_id, year))
+    params: dict[str, Any] = {"start": date(first_year, 1, 1), "end": date(last_year, 12, 31),
+                              "department_id": department_id}
+    if scoped:
+        params["ids"] = ids
+    if exclude_visit is not None:
+        params["exclude_visit"] = exclude_visit
+    stmt = _cap_statement(scoped, exclude_visit is not None)
     by_agency: dict[tuple[str, str, int], int] = {}
     total: dict[tuple[str, int], int] = {}
-    for eid, y, n_agency, n_total in db.session.execute(stmt):
+    for eid, y, n_agency, n_total in db.session.execute(stmt, params):
         uscc = enterprises.get(eid)
         if uscc is None:
             continue
@@ -406,7 +419,7 @@ def result_json(result: qd.CheckResult) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------------ questions
 
 
-def check_one(ent: Enterprise, d: date, kind: str, dept: Department, *,
+def check_one(ent: Enterprise | EnterpriseRow, d: date, kind: str, dept: Department | AgencyRow, *,
               exclude_visit: int | None = None, snap: Snapshot | None = None) -> qd.CheckResult:
     """SPEC §3.5 for one booking; caps are counted for every year the 366-day look-ahead touches."""
     snap = snap or snapshot()
@@ -417,8 +430,41 @@ def check_one(ent: Enterprise, d: date, kind: str, dept: Department, *,
     return snap.engine.check(enterprise_input(ent, snap.jurisdictions), d, kind, agency, caps)
 
 
+class EnterpriseRow(NamedTuple):
+    """What a check needs of an enterprise, read as plain columns (no ORM object on the hot path)."""
+
+    id: int
+    uscc: str
+    name: str
+    jurisdiction_id: int
+    ownership: str
+    size: str | None
+
+
+class AgencyRow(NamedTuple):
+    id: int
+    code: str
+    name: str
+    jurisdiction_id: int
+    inspects: bool
+    annual_inspection_cap: int | None
+
+
+_ENTERPRISE_COLUMNS = (Enterprise.id, Enterprise.uscc, Enterprise.name, Enterprise.jurisdiction_id,
+                       Enterprise.ownership, Enterprise.size)
+_AGENCY_COLUMNS = (Department.id, Department.code, Department.name, Department.jurisdiction_id,
+                   Department.inspects, Department.annual_inspection_cap)
+# Built once: SQLAlchemy memoises a statement's cache key on the object, so a reused statement skips both
+# construction and key generation, a good part of a check's cost in Python.
+_ENTERPRISE_STMT = select(*_ENTERPRISE_COLUMNS, *generation_columns()).where(
+    Enterprise.uscc == bindparam("uscc"))
+_ENTERPRISE_AGENCY_STMT = (select(*_ENTERPRISE_COLUMNS, *_AGENCY_COLUMNS, *generation_columns())
+                           .join(Department, Department.code == bindparam("code"), isouter=True)
+                           .where(Enterprise.uscc == bindparam("uscc")))
+
+
 def _enterprise_and_snapshot(uscc: str, user: User | None = None,
-                             code: str | None = None) -> tuple[Enterprise, Department | None, Snapshot]:
+                             code: str | None = None) -> tuple[EnterpriseRow, AgencyRow | None, Snapshot]:
     """The enterprise, the agency named by ``code`` (admin and secretariat) and the snapshot, in one query.
 
     The generation rides along the enterprise lookup, and the department is joined on its code, so a check
@@ -426,20 +472,19 @@ def _enterprise_and_snapshot(uscc: str, user: User | None = None,
     lookups, which raise the usual errors in the usual order (department first).
     """
     if not isinstance(uscc, str) or not uscc or len(uscc) > 18:
-        return find_enterprise(uscc), None, snapshot()
-    gen, nonce = generation_columns()
+        find_enterprise(uscc)  # raises NotFound
     if code is not None and user is not None and user.role in ("admin", "secretariat"):
-        stmt = (select(Enterprise, Department, gen, nonce)
-                .join(Department, Department.code == code, isouter=True).where(Enterprise.uscc == uscc))
-        row = db.session.execute(stmt).first()
-        if row is None or row[1] is None:
+        row = db.session.execute(_ENTERPRISE_AGENCY_STMT, {"uscc": uscc, "code": code}).first()
+        if row is None or row[6] is None:
             resolve_department(user, code)  # raises: unknown department
-            return find_enterprise(uscc), None, snapshot()  # raises: unknown enterprise
-        return row[0], row[1], snapshot(generation_key(row[2], row[3]))
-    row = db.session.execute(select(Enterprise, gen, nonce).where(Enterprise.uscc == uscc)).first()
+            find_enterprise(uscc)  # raises: unknown enterprise
+            raise AssertionError("unreachable")
+        return EnterpriseRow(*row[:6]), AgencyRow(*row[6:12]), snapshot(generation_key(row[12], row[13]))
+    row = db.session.execute(_ENTERPRISE_STMT, {"uscc": uscc}).first()
     if row is None:
         find_enterprise(uscc)  # raises NotFound
-    return row[0], None, snapshot(generation_key(row[1], row[2]))
+        raise AssertionError("unreachable")
+    return EnterpriseRow(*row[:6]), None, snapshot(generation_key(row[6], row[7]))
 
 
 def _kind(args: Mapping[str, Any], *, required: bool = True) -> str | None:
