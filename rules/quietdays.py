@@ -670,12 +670,30 @@ class Engine:
         years = q.years()
         groups: dict[tuple[Any, ...], int] = {}
         jlimits: dict[tuple[str, ...], int | None] = {}
+        # Blocked days per (jurisdiction, ownership, size): a province has thousands of coverage groups but
+        # each is the union of two or three of these, so each policy is looked at once per such key, not once
+        # per group (the same union _covering() takes, split by jurisdiction).
+        partial: dict[tuple[str, str, str | None], int] = {}
         out: dict[str, int] = {}
         for ent in ents:
             key = self._group_key(ent)
             base = groups.get(key)
             if base is None:
-                base = q.full & ~q.blocking_mask(self._covering(ent))
+                blocked = 0
+                for code in ent.jurisdictions:
+                    pkey = (code, ent.ownership, ent.size)
+                    m = partial.get(pkey)
+                    if m is None:
+                        m = q.blocking_mask(tuple(
+                            p for p in self._by_jurisdiction.get(code, ())
+                            if (not p.ownership or ent.ownership in p.ownership)
+                            and (not p.sizes or ent.size in p.sizes)))
+                        partial[pkey] = m
+                    blocked |= m
+                listed = self._by_uscc.get(ent.uscc)
+                if listed:
+                    blocked |= q.blocking_mask(tuple(p for p in listed if p.jurisdiction_code in ent.jurisdictions))
+                base = q.full & ~blocked
                 groups[key] = base
             blocked = self._cap_blocked(q, ent, years, jlimits)
             out[ent.uscc] = base & ~blocked if blocked & base else base
