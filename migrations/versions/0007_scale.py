@@ -1,7 +1,7 @@
 """scale: quiet-day generation row and its triggers; indexes for province-scale data
 
 Revision ID: 0007
-Revises: 0001
+Revises: 0004
 Create Date: 2026-11-23
 
 Every write to a table the quiet-day engine is built from bumps ``quietday_generation`` in the same
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0007'
-down_revision = '0001'
+down_revision = '0004'  # main's head when scale merged main (was '0001')
 branch_labels = None
 depends_on = None
 
