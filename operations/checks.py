@@ -328,7 +328,7 @@ def resolve_department(user: User, code: str | None, field: str = "department", 
 
 
 @functools.cache
-def _cap_statement(scoped: bool, exclude: bool, as_array: bool = False) -> Any:
+def _cap_statement(scoped: bool, exclude: bool, as_array: bool = False, single: bool = False) -> Any:
     """Both cap counts grouped by enterprise and year, built once per shape (see _ENTERPRISE_STMT), on the
     table's columns: plain rows, no ORM bookkeeping."""
     t = Inspection.__table__.c
@@ -341,7 +341,9 @@ def _cap_statement(scoped: bool, exclude: bool, as_array: bool = False) -> Any:
         t.date >= bindparam("start"),
         t.date <= bindparam("end"),
     )
-    if scoped and as_array:
+    if scoped and single:
+        cond = and_(cond, t.enterprise_id == bindparam("id"))  # a check: no list to expand per execution
+    elif scoped and as_array:
         cond = and_(cond, t.enterprise_id == func.any(bindparam("ids", type_=ARRAY(Integer))))
     elif scoped:
         cond = and_(cond, t.enterprise_id.in_(bindparam("ids", expanding=True)))
@@ -372,11 +374,14 @@ def cap_state(agency: qd.Agency, department_id: int, enterprises: Mapping[int, s
     scoped = as_array or len(ids) <= _IN_CHUNK
     params: dict[str, Any] = {"start": date(first_year, 1, 1), "end": date(last_year, 12, 31),
                               "department_id": department_id}
-    if scoped:
+    single = len(ids) == 1
+    if single:
+        params["id"] = ids[0]
+    elif scoped:
         params["ids"] = ids
     if exclude_visit is not None:
         params["exclude_visit"] = exclude_visit
-    stmt = _cap_statement(scoped, exclude_visit is not None, as_array)
+    stmt = _cap_statement(scoped, exclude_visit is not None, as_array, single)
     by_agency: dict[tuple[str, str, int], int] = {}
     total: dict[tuple[str, int], int] = {}
     # fetchall: row-by-row fetching costs psycopg a check per row, seconds over a campaign's 30,000 groups.
