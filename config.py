@@ -61,7 +61,9 @@ class Config:
         # "Production"). BEHIND_PROXY=1 is the older spelling of one hop.
         self.TRUSTED_PROXIES = int(env.get("TRUSTED_PROXIES") or (1 if env.get("BEHIND_PROXY") == "1" else 0))
         self.MAX_CONTENT_LENGTH = 10 * 1024 * 1024
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # A ping before every checkout guards against a restarted PostgreSQL; a SQLite file cannot drop the
+        # connection, and the ping is one more statement on every request (issue 11).
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": not self.SQLALCHEMY_DATABASE_URI.startswith("sqlite")}
         self.WTF_CSRF_TIME_LIMIT = None
         self.LOGIN_RATE_LIMIT = env.get("LOGIN_RATE_LIMIT", "5 per minute")
         # hardening
