@@ -7,6 +7,10 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
+    from blueprints.meetings.cli import register as register_meetings  # meetings
+
+    register_meetings(app)  # meetings
+
     @app.cli.group()
     def users() -> None:
         """Manage users."""

@@ -328,6 +328,11 @@ def _classify(policy: Policy, agency: Agency, kind: str) -> Classification:
     return "blocking" if kind in policy.blocked_kinds else "exempt"
 
 
+def classify(policy: Policy, agency: Agency, kind: str) -> Classification:
+    """What one policy means for one agency and kind on the days it protects (pages colour days by it)."""
+    return _classify(policy, agency, kind)
+
+
 def _window(start: date, end: date, limit: int | None) -> int:
     if end < start:
         raise ValueError("end is before start")
