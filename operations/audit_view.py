@@ -153,6 +153,7 @@ _EFFECT_LABELS = {"add": _l("Added (protected)"), "lift": _l("Lifted (not protec
 # Whole lists of dates or credit codes are unreadable; past this length a list change shows what was added
 # and removed instead.
 _LIST_DIFF_AT = 4
+_LIST_SHOWN = 10
 
 
 @dataclass(frozen=True)
@@ -234,7 +235,10 @@ def format_value(entity: str, field: str, value: Any, snapshot: Mapping[str, Any
 
         return rule_text(value) or _fallback_json(value)
     if isinstance(value, list):
-        return _(", ").join(_item(entity, field, v) for v in value)
+        shown = _(", ").join(_item(entity, field, v) for v in value[:_LIST_SHOWN])
+        if len(value) > _LIST_SHOWN:  # a white list of hundreds of credit codes would swamp the page
+            return _("%(items)s … and %(n)s more", items=shown, n=len(value) - _LIST_SHOWN)
+        return shown
     if isinstance(value, Mapping):
         return _fallback_json(value)
     named = _choice(entity, field, value)

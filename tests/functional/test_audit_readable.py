@@ -150,3 +150,9 @@ def test_bad_date_filter_is_named_next_to_its_field(client, admin):
     html = resp.get_data(as_text=True)
     block = html.split('id="audit-from"', 1)[1].split("</div>", 1)[0]
     assert "开始日期 必须是日期" in block or "开始日期必须是日期" in block
+
+
+def test_a_long_list_is_cut_with_a_count(ctx):
+    usccs = [f"914302120000000{n:03d}" for n in range(25)]
+    change = audit_view.changes("quiet_day_policy", None, {"enterprises": usccs})[0]
+    assert change.after.count("9143021200") == 10 and change.after.endswith("等，另有 15 项")
