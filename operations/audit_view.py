@@ -47,7 +47,7 @@ ACTION_LABELS = {
     "accept_visit": _l("Visit accepted"),
     "counter_propose": _l("Other time proposed"),
     "save_minutes": _l("Minutes saved"),
-    "raise_issue": _l("Issue raised"),
+    "raise_issue": _l("Raised an issue"),
 }
 ENTITY_LABELS = {
     "jurisdiction": _l("Jurisdiction"),
