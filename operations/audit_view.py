@@ -138,6 +138,13 @@ _FIELD_FALLBACK = {
     "updated": _l("Updated records"),
     "unchanged": _l("Unchanged records"),
     "errors": _l("Errors"),
+    # meetings (issue 8): only where operations/meeting_fields registers no label
+    "meeting_id": _l("Meeting"),
+    "number": _l("Session number"),
+    "next_number": _l("Next session number"),
+    "responded_at": _l("Replied at"),
+    "counter_proposal": _l("Other time proposed"),
+    "invitations": _l("Invited enterprises"),
     "row": _l("Row"),
     "column": _l("Column"),
     "message": _l("Message"),
