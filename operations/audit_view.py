@@ -273,8 +273,8 @@ def format_value(entity: str, field: str, value: Any, snapshot: Mapping[str, Any
 
 
 def _item(entity: str, field: str, value: Any) -> str:
-    if isinstance(value, Mapping) and value.get("name"):  # a person or record listed by name (hosts)
-        return str(value["name"])
+    if isinstance(value, Mapping) and (value.get("name") or value.get("enterprise_name")):
+        return str(value.get("name") or value["enterprise_name"])  # listed by name (hosts, invitations)
     if field == "exceptions" and isinstance(value, Mapping):
         effect = _choice(entity, "effect", value.get("effect")) or value.get("effect") or ""
         reason = value.get("reason") or ""
