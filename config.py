@@ -60,3 +60,6 @@ class Config:
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.WTF_CSRF_TIME_LIMIT = None
         self.LOGIN_RATE_LIMIT = env.get("LOGIN_RATE_LIMIT", "5 per minute")
+        # feeds: polling calendar clients per address; links are https unless an intranet serves plain http.
+        self.FEED_RATE_LIMIT = env.get("FEED_RATE_LIMIT", "120 per minute")
+        self.FEED_URL_SCHEME = env.get("FEED_URL_SCHEME", "https")

@@ -4,6 +4,7 @@ from models.audit import AuditLog
 from models.calendar import CalendarYear
 from models.department import Department
 from models.enterprise import Enterprise
+from models.feed import FeedToken  # feeds
 from models.inspection import Inspection
 from models.jurisdiction import Jurisdiction
 from models.policy import PolicyException, QuietDayPolicy, policy_enterprises
@@ -15,6 +16,7 @@ __all__ = [
     "CalendarYear",
     "Department",
     "Enterprise",
+    "FeedToken",  # feeds
     "Inspection",
     "Jurisdiction",
     "PolicyException",

@@ -1,0 +1,162 @@
+"""Feed endpoints (.ics) with HTTP validators, and the page that issues a personal feed link.
+
+Conditional requests are answered from a cheap validator (a few aggregate columns, operations/feeds.py) before
+any event is loaded: calendar clients poll every few minutes to every day, and nearly every poll is a 304.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC
+
+import segno
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask_babel import get_locale
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.http import http_date
+
+from access import public, roles
+from blueprints.auth.forms import EmptyForm
+from extensions import db, limiter
+from models.jurisdiction import Jurisdiction
+from operations import feed_tokens
+from operations import feeds as of
+
+bp = Blueprint("feeds", __name__)
+
+CONTENT_TYPE = "text/calendar; charset=utf-8"
+
+
+def _rate_limit() -> str:
+    # Per client address: polling clients stay far below it; a token-guessing loop does not.
+    return current_app.config.get("FEED_RATE_LIMIT", "120 per minute")
+
+
+# ------------------------------------------------------------------------------------------ links
+
+
+def feed_url(endpoint: str, **values: str) -> str:
+    """The https URL of a feed (Google's "From URL" and outlook.com want https; Apple and Outlook desktop get the
+    webcal:// twin). The scheme is configurable for a plain-http intranet."""
+    scheme = current_app.config.get("FEED_URL_SCHEME", "https")
+    return url_for(endpoint, _external=True, _scheme=scheme, **values)
+
+
+def links(url: str) -> dict[str, str]:
+    """What the subscribe panel shows: the URL, its webcal:// form and a QR code (SVG data URI: no script,
+    allowed by the CSP's img-src data:)."""
+    webcal = "webcal://" + url.split("://", 1)[1]
+    qr = segno.make(url, error="m")
+    return {"url": url, "webcal": webcal, "qr": qr.svg_data_uri(scale=4, border=2)}
+
+
+@bp.app_template_global("public_feed_links")
+def public_feed_links(code: str) -> dict[str, str]:
+    return links(feed_url("feeds.public_feed", code=code))
+
+
+@bp.app_template_global("personal_feed_links")
+def personal_feed_links(token: str) -> dict[str, str]:
+    return links(feed_url("feeds.personal_feed", token=token))
+
+
+@bp.app_template_global("feed_live_token")
+def feed_live_token():
+    """The current user's live feed token row (its prefix only is shown), for the subscribe panel."""
+    if not current_user.is_authenticated or current_user.role not in of.FEED_ROLES:
+        return None
+    return feed_tokens.live_token(current_user)
+
+
+@bp.app_context_processor
+def feed_globals() -> dict:
+    return {"FEED_ROLES": of.FEED_ROLES}
+
+
+# ------------------------------------------------------------------------------------------ HTTP
+
+
+def _headers(feed: of.Feed, etag: str | None, modified) -> dict[str, str]:
+    headers = {
+        "Content-Type": CONTENT_TYPE,
+        "Last-Modified": http_date(modified.replace(tzinfo=UTC)),
+        # no-cache: revalidate every time (cheap here); no-transform: proxies must not gzip (Outlook fails).
+        "Cache-Control": ("private" if feed.private else "public") + ", no-cache, no-transform",
+        "Content-Disposition": f'inline; filename="{feed.filename}"',
+    }
+    if etag:
+        headers["ETag"] = etag
+    if feed.private:
+        headers["X-Robots-Tag"] = "noindex"
+        headers["Referrer-Policy"] = "no-referrer"  # the URL is the secret
+    return headers
+
+
+def _not_modified(feed: of.Feed, etag: str | None, modified) -> Response:
+    return Response(status=304, headers=_headers(feed, etag, modified))
+
+
+def serve(feed: of.Feed) -> Response:
+    """200 with the bytes, or 304. If-None-Match is answered first (RFC 9110 §13.2.2), If-Modified-Since only
+    without it; both are answered from the validator, never by rendering, unless this process has not yet
+    seen the validator (then it renders once and remembers the ETag)."""
+    host = request.host
+    key, modified = feed.validator(host, str(get_locale()))
+    known = of.etags.get(key)
+    has_inm = "If-None-Match" in request.headers
+    if has_inm:
+        if known and request.if_none_match.contains_weak(known.strip('"')):
+            return _not_modified(feed, known, modified)
+    else:
+        since = request.if_modified_since
+        if since is not None and modified.replace(tzinfo=UTC) <= since:
+            return _not_modified(feed, known, modified)
+    body = feed.render(host)
+    etag = '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
+    of.etags.put(key, etag)
+    if has_inm and request.if_none_match.contains_weak(etag.strip('"')):
+        return _not_modified(feed, etag, modified)
+    return Response(body, status=200, headers=_headers(feed, etag, modified))
+
+
+@bp.route("/feeds/quiet-days/<code>.ics", methods=["GET"])
+@limiter.limit(_rate_limit)
+@public
+def public_feed(code: str):
+    if not (code.isascii() and code.isdigit() and len(code) == 6):
+        abort(404)
+    jurisdiction = db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == code))
+    if jurisdiction is None:
+        abort(404)
+    return serve(of.public_feed(jurisdiction))
+
+
+@bp.route("/feeds/<token>.ics", methods=["GET"])
+@limiter.limit(_rate_limit)
+@public
+def personal_feed(token: str):
+    user = feed_tokens.user_for(token)
+    if user is None:
+        # Unknown and revoked look the same: a 404 tells a guesser nothing.
+        abort(404)
+    return serve(of.personal_feed(user))
+
+
+# ------------------------------------------------------------------------------------------ pages
+
+
+@bp.route("/feeds/subscribe", methods=["GET"])
+@roles(*of.FEED_ROLES)
+def subscribe_page():
+    return render_template("feeds/subscribe.html", live=feed_tokens.live_token(current_user), token=None,
+                           form=EmptyForm())
+
+
+@bp.route("/feeds/subscribe", methods=["POST"])
+@roles(*of.FEED_ROLES)
+def issue_link():
+    # CSRFProtect has already checked the form's token before this view runs.
+    token = feed_tokens.issue(current_user)
+    return render_template("feeds/subscribe.html", live=feed_tokens.live_token(current_user), token=token,
+                           form=EmptyForm()), 201
