@@ -13,6 +13,7 @@ Rendering is pure (rules/feeds.py); the HTTP conditional logic lives in blueprin
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
 from collections import OrderedDict
@@ -24,7 +25,9 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, DateTime, Select, bindparam, func, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from extensions import db
 from models.audit import AuditLog
@@ -76,6 +79,10 @@ class Source:
     name: str
     version: Callable[[], Version]
     events: Callable[[Window, str], list[rf.AllDayEvent | rf.TimedEvent]]
+    # A cheaper fingerprint for the hot path (index-only counts and audit ids). It must change whenever the
+    # events can — which holds because every write is audited (a project rule) and inserts move counts/ids.
+    # Without one, the version's fingerprint serves.
+    quick: Callable[[], tuple[Any, ...]] | None = None
 
 
 @dataclass
@@ -89,11 +96,20 @@ class Feed:
     private: bool = True
     window: Window = field(default_factory=lambda: Window.around(checks.local_today()))
 
+    def _key(self, kind: str, host: str, locale: str, fingerprints: tuple[Any, ...]) -> str:
+        parts = (kind, self.identity, host, locale, self.window.start, fingerprints)
+        return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+    def quick_key(self, host: str, locale: str) -> str:
+        """The hot-path key: what every poll computes. See :attr:`Source.quick`."""
+        prints = tuple(s.quick() if s.quick else s.version().fingerprint for s in self.sources)
+        return self._key("quick", host, locale, prints)
+
     def validator(self, host: str, locale: str) -> tuple[str, datetime]:
-        """(key, last_modified) without loading a single event row: the key changes whenever the bytes can."""
+        """(key, last_modified) without loading a single event row: the key changes whenever the bytes can, and
+        last_modified is the latest modification time among the sources' rows (or the window's roll)."""
         versions = [s.version() for s in self.sources]
-        parts = (self.identity, host, locale, self.window.start, tuple(v.fingerprint for v in versions))
-        key = hashlib.sha256(repr(parts).encode()).hexdigest()
+        key = self._key("full", host, locale, tuple(v.fingerprint for v in versions))
         stamps = [v.modified for v in versions if v.modified is not None] + [self.window.rolled_at()]
         return key, max(stamps).replace(microsecond=0)
 
@@ -104,40 +120,78 @@ class Feed:
         return rf.render(self.meta(), events)
 
 
-# --------------------------------------------------------------------------------------- ETag cache
+# --------------------------------------------------------------------------------------- render cache
 
 
-class EtagCache:
-    """validator key -> strong ETag of the bytes rendered for it (bounded LRU, per process).
+@dataclass(frozen=True)
+class Rendered:
+    etag: str  # strong, over the bytes
+    body: bytes
+    modified: datetime  # Last-Modified, naive UTC
+
+
+class RenderCache:
+    """validator key -> :class:`Rendered`, per process, bounded by a byte budget (LRU).
 
     The bytes are a pure function of the validator key (deterministic rendering), so a key seen before answers
-    If-None-Match without rendering. A miss only costs one render; it is never wrong.
+    If-None-Match — and even an unconditional GET — without rendering. A miss only costs one render; it is
+    never wrong. Keeping the bytes also means a client that ignores validators cannot make us render again.
     """
 
-    def __init__(self, size: int = 4096) -> None:
-        self._data: OrderedDict[str, str] = OrderedDict()
-        self._size = size
+    def __init__(self, budget: int = 64 * 1024 * 1024) -> None:
+        self._data: OrderedDict[str, Rendered] = OrderedDict()
+        self._budget = budget
+        self._used = 0
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> str | None:
+    def get(self, key: str) -> Rendered | None:
         with self._lock:
             found = self._data.get(key)
             if found is not None:
                 self._data.move_to_end(key)
             return found
 
-    def put(self, key: str, etag: str) -> None:
+    def put(self, key: str, entry: Rendered) -> None:
+        # Two keys (quick and full) may share one entry; its bytes are counted per key, erring on the safe side.
         with self._lock:
-            self._data[key] = etag
-            self._data.move_to_end(key)
-            while len(self._data) > self._size:
-                self._data.popitem(last=False)
+            old = self._data.pop(key, None)
+            if old is not None:
+                self._used -= len(old.body)
+            self._data[key] = entry
+            self._used += len(entry.body)
+            while self._used > self._budget and len(self._data) > 1:
+                _key, dropped = self._data.popitem(last=False)
+                self._used -= len(dropped.body)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+            self._used = 0
 
 
-etags = EtagCache()
+rendered = RenderCache()
 
 
 # --------------------------------------------------------------------------------------- versions
+
+
+class greatest(FunctionElement):
+    """GREATEST(a, b, …) — SQLite spells it max(a, b, …). Arguments must not be NULL (coalesce them): the two
+    databases disagree about NULLs here."""
+
+    type = DateTime()
+    name = "greatest"
+    inherit_cache = True
+
+
+@compiles(greatest)
+def _greatest(element: greatest, compiler: Any, **kw: Any) -> str:
+    return f"greatest({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(greatest, "sqlite")
+def _greatest_sqlite(element: greatest, compiler: Any, **kw: Any) -> str:
+    return f"max({compiler.process(element.clauses, **kw)})"
 
 
 def _max(*values: datetime | None) -> datetime | None:
@@ -145,20 +199,29 @@ def _max(*values: datetime | None) -> datetime | None:
     return max(present) if present else None
 
 
-def _audit_cols(*conds: ColumnElement[bool]):
+def _audit_cols(cond: ColumnElement[bool]):
     return (
-        select(func.max(AuditLog.id)).where(*conds).scalar_subquery(),
-        select(func.max(AuditLog.at)).where(*conds).scalar_subquery(),
+        select(func.max(AuditLog.id)).where(cond).scalar_subquery(),
+        select(func.max(AuditLog.at)).where(cond).scalar_subquery(),
     )
 
 
-def quiet_version(extra_audit: ColumnElement[bool] | None = None) -> Version:
-    """Everything the quiet-day engine reads, in one statement: policies, exceptions, white lists, the
-    working-day calendar (first_workdays_open) and the audit trail (which alone records deletions)."""
-    audit_cond = AuditLog.entity.in_(QUIET_ENTITIES)
-    if extra_audit is not None:
-        audit_cond = or_(audit_cond, extra_audit)
-    row = db.session.execute(select(
+def _own_audit() -> ColumnElement[bool]:
+    """Audit rows about the feed's owner: their user row (keyed by id) and their enterprise (keyed by USCC)."""
+    return or_(
+        (AuditLog.entity == "user") & (AuditLog.entity_id == bindparam("user_key")),
+        (AuditLog.entity == "enterprise") & (AuditLog.entity_id == bindparam("uscc")),
+    )
+
+
+# The statements are built once and run with bind parameters through Core on the session's connection: on the
+# 304 path, building and hashing a statement of a dozen subqueries, and the ORM's per-statement bookkeeping,
+# would cost more than running it.
+@functools.cache
+def _quiet_stmt() -> Select:
+    """Everything the quiet-day engine reads: policies, exceptions, white lists, the working-day calendar
+    (first_workdays_open), jurisdictions, and the audit trail, which alone records deletions."""
+    return select(
         select(func.count()).select_from(QuietDayPolicy).scalar_subquery(),
         select(func.max(QuietDayPolicy.updated_at)).scalar_subquery(),
         select(func.count()).select_from(PolicyException).scalar_subquery(),
@@ -168,27 +231,82 @@ def quiet_version(extra_audit: ColumnElement[bool] | None = None) -> Version:
         select(func.count()).select_from(CalendarYear).scalar_subquery(),
         select(func.max(CalendarYear.updated_at)).scalar_subquery(),
         select(func.count()).select_from(Jurisdiction).scalar_subquery(),
-        *_audit_cols(audit_cond),
-    )).one()
+        *_audit_cols(or_(AuditLog.entity.in_(QUIET_ENTITIES), _own_audit())),
+    )
+
+
+def _touched():
+    """An inspection's latest change: every transition sets one of these timestamps."""
+    created = Inspection.created_at
+    return greatest(created, *(func.coalesce(c, created) for c in (
+        Inspection.approved_at, Inspection.checked_in_at, Inspection.completed_at, Inspection.cancelled_at)))
+
+
+@functools.cache
+def _inspections_stmt(by: str) -> Select:
+    """Inspections are never deleted and every change sets one of their timestamps, so count, max id and the
+    latest touch cover them (one index range). The audit part covers the names the events show: the agency's
+    for an enterprise, the enterprise's for an agency."""
+    column = Inspection.enterprise_id if by == "enterprise" else Inspection.department_id
+    names = "department" if by == "enterprise" else "enterprise"
+    return select(
+        select(func.count(), func.max(Inspection.id), func.max(_touched()))
+        .where(column == bindparam("owner")).subquery(),
+        *_audit_cols(or_(AuditLog.entity == names, _own_audit())),
+    )
+
+
+@functools.cache
+def _quiet_quick_stmt() -> Select:
+    """Index-only counts and ids, plus the audit trail's latest id for quiet-day entities (updates and
+    deletions are audited; inserts also move a count)."""
+    return select(
+        select(func.count()).select_from(QuietDayPolicy).scalar_subquery(),
+        select(func.max(QuietDayPolicy.id)).scalar_subquery(),
+        select(func.count()).select_from(PolicyException).scalar_subquery(),
+        select(func.max(PolicyException.id)).scalar_subquery(),
+        select(func.count()).select_from(policy_enterprises).scalar_subquery(),
+        select(func.count()).select_from(CalendarYear).scalar_subquery(),
+        select(func.count()).select_from(Jurisdiction).scalar_subquery(),
+        select(func.max(AuditLog.id)).where(or_(AuditLog.entity.in_(QUIET_ENTITIES), _own_audit()))
+        .scalar_subquery(),
+    )
+
+
+@functools.cache
+def _inspections_quick_stmt(by: str) -> Select:
+    """The owner's inspections by index only (count, max id: inserts), and the latest audit id of any
+    inspection (every transition is audited) and of the names shown."""
+    column = Inspection.enterprise_id if by == "enterprise" else Inspection.department_id
+    names = "department" if by == "enterprise" else "enterprise"
+    return select(
+        select(func.count(), func.max(Inspection.id)).where(column == bindparam("owner")).subquery(),
+        select(func.max(AuditLog.id)).where(AuditLog.entity == "inspection").scalar_subquery(),
+        select(func.max(AuditLog.id)).where(or_(AuditLog.entity == names, _own_audit())).scalar_subquery(),
+    )
+
+
+def quiet_quick(owner: Owner | None = None) -> tuple[Any, ...]:
+    return tuple(db.session.connection().execute(_quiet_quick_stmt(), _params(owner)).one())
+
+
+def inspections_quick(by: str, owner_id: int, owner: Owner) -> tuple[Any, ...]:
+    return tuple(db.session.connection().execute(_inspections_quick_stmt(by),
+                                                 {"owner": owner_id, **_params(owner)}).one())
+
+
+def _params(owner: Owner | None) -> dict[str, Any]:
+    return {"user_key": str(owner.user_id) if owner else "", "uscc": (owner.uscc or "") if owner else ""}
+
+
+def quiet_version(owner: Owner | None = None) -> Version:
+    row = db.session.connection().execute(_quiet_stmt(), _params(owner)).one()
     return Version(tuple(row), _max(row[1], row[4], row[7], row[10]))
 
 
-def inspections_version(cond: ColumnElement[bool], names_audit: ColumnElement[bool]) -> Version:
-    """Inspections never get deleted; every change sets one of their timestamps. ``names_audit`` covers the
-    names the events show (a renamed agency or enterprise)."""
-    row = db.session.execute(select(
-        select(func.count()).select_from(Inspection).where(cond).scalar_subquery(),
-        select(func.max(Inspection.id)).where(cond).scalar_subquery(),
-        select(func.max(Inspection.created_at)).where(cond).scalar_subquery(),
-        select(func.max(Inspection.approved_at)).where(cond).scalar_subquery(),
-        select(func.max(Inspection.checked_in_at)).where(cond).scalar_subquery(),
-        select(func.max(Inspection.completed_at)).where(cond).scalar_subquery(),
-        select(func.max(Inspection.cancelled_at)).where(cond).scalar_subquery(),
-        select(func.count()).select_from(Inspection).where(cond, Inspection.status == "cancelled")
-        .scalar_subquery(),
-        *_audit_cols(names_audit),
-    )).one()
-    return Version(tuple(row), _max(*row[2:7], row[9]))
+def inspections_version(by: str, owner_id: int, owner: Owner) -> Version:
+    row = db.session.connection().execute(_inspections_stmt(by), {"owner": owner_id, **_params(owner)}).one()
+    return Version(tuple(row), _max(row[2], row[4]))
 
 
 # --------------------------------------------------------------------------------------- quiet days
@@ -246,10 +364,13 @@ def public_quiet_events(jurisdiction: Jurisdiction) -> Callable[[Window, str], l
     return events
 
 
-def enterprise_quiet_events(ent: Enterprise) -> Callable[[Window, str], list[rf.AllDayEvent]]:
+def enterprise_quiet_events(load: Callable[[], Enterprise | None]) -> Callable[[Window, str], list[rf.AllDayEvent]]:
     """Exactly the days the check API calls protected: the same engine call as GET …/days."""
 
     def events(window: Window, host: str) -> list[rf.AllDayEvent]:
+        ent = load()
+        if ent is None:
+            return []
         eng = checks.engine()
         protected = eng.protected_days(checks.enterprise_input(ent), window.start, window.end)
         modified = _policy_modified()
@@ -328,39 +449,52 @@ def public_feed(jurisdiction: Jurisdiction) -> Feed:
                           name=jurisdiction.name),
         )
 
-    source = Source("quiet_days", quiet_version, public_quiet_events(jurisdiction))
+    source = Source("quiet_days", lambda: quiet_version(None), public_quiet_events(jurisdiction),
+                    quick=lambda: quiet_quick(None))
     return Feed(("public", jurisdiction.id), meta, [source], f"quiet-days-{jurisdiction.code}.ics",
                 private=False)
 
 
-def _entity_audit(entity: str, *ids: object) -> ColumnElement[bool]:
-    return (AuditLog.entity == entity) & AuditLog.entity_id.in_([str(i) for i in ids])
+@dataclass(frozen=True)
+class Owner:
+    """Whose personal feed it is: the few columns that choose its sources, read with the token in one query on
+    every poll. Names and rows are loaded only when the feed is rendered."""
+
+    user_id: int
+    role: str
+    enterprise_id: int | None
+    uscc: str | None
+    department_id: int | None
 
 
-def sources_for(user: User) -> list[Source]:
-    """What a user's personal feed holds, by role (SPEC §6). Meetings and follow-ups join here."""
-    user_audit = _entity_audit("user", user.id)
-    if user.role == "enterprise" and user.enterprise is not None:
-        ent = user.enterprise
-        own = _entity_audit("enterprise", ent.id, ent.uscc)
-        cond = Inspection.enterprise_id == ent.id
+def sources_for(owner: Owner) -> list[Source]:
+    """What a personal feed holds, by role (SPEC §6). Meetings and follow-ups join here."""
+    if owner.role == "enterprise" and owner.enterprise_id is not None:
+        ent_id = owner.enterprise_id
+        cond = Inspection.enterprise_id == ent_id
         return [
-            Source("quiet_days", lambda: quiet_version(or_(own, user_audit)), enterprise_quiet_events(ent)),
-            Source("inspections", lambda: inspections_version(cond, AuditLog.entity == "department"),
-                   inspection_events(cond, f"e{ent.id}", show="agency")),
+            Source("quiet_days", lambda: quiet_version(owner),
+                   enterprise_quiet_events(lambda: db.session.get(Enterprise, ent_id)),
+                   quick=lambda: quiet_quick(owner)),
+            Source("inspections", lambda: inspections_version("enterprise", ent_id, owner),
+                   inspection_events(cond, f"e{ent_id}", show="agency"),
+                   quick=lambda: inspections_quick("enterprise", ent_id, owner)),
         ]
-    if user.role == "inspector" and user.department is not None:
-        cond = Inspection.department_id == user.department_id
+    if owner.role == "inspector" and owner.department_id is not None:
+        dept_id = owner.department_id
+        cond = Inspection.department_id == dept_id
         return [
-            Source("inspections", lambda: inspections_version(cond, or_(AuditLog.entity == "enterprise",
-                                                                        user_audit)),
-                   inspection_events(cond, f"a{user.department_id}", show="enterprise")),
+            Source("inspections", lambda: inspections_version("department", dept_id, owner),
+                   inspection_events(cond, f"a{dept_id}", show="enterprise"),
+                   quick=lambda: inspections_quick("department", dept_id, owner)),
         ]
     return []
 
 
-def personal_feed(user: User) -> Feed:
+def personal_feed(owner: Owner) -> Feed:
     def meta() -> rf.FeedMeta:
+        user = db.session.get(User, owner.user_id)
+        assert user is not None
         if user.role == "enterprise" and user.enterprise is not None:
             name = _("%(name)s: quiet days and appointments", name=user.enterprise.short_name or user.enterprise.name)
         elif user.role in ("inspector", "department") and user.department is not None:
@@ -369,7 +503,7 @@ def personal_feed(user: User) -> Feed:
             name = _("%(name)s: calendar", name=user.name)
         return rf.FeedMeta(name=name, description=_("Zhengqi personal calendar. Keep this link secret."))
 
-    # The user's own fields that choose the sources are part of the identity: a changed role or enterprise
-    # is a different feed.
-    identity = ("user", user.id, user.role, user.enterprise_id, user.department_id)
-    return Feed(identity, meta, sources_for(user), "zhengqi.ics")
+    # The owner's fields that choose the sources are part of the identity: a changed role or enterprise is a
+    # different feed.
+    identity = ("user", owner.user_id, owner.role, owner.enterprise_id, owner.department_id)
+    return Feed(identity, meta, sources_for(owner), "zhengqi.ics")

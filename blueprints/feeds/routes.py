@@ -10,8 +10,8 @@ import hashlib
 from datetime import UTC
 
 import segno
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
-from flask_babel import get_locale
+from flask import Blueprint, Response, abort, current_app, g, render_template, request, url_for
+from flask_babel import force_locale
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.http import http_date
@@ -93,35 +93,57 @@ def _headers(feed: of.Feed, etag: str | None, modified) -> dict[str, str]:
     return headers
 
 
-def _not_modified(feed: of.Feed, etag: str | None, modified) -> Response:
-    return Response(status=304, headers=_headers(feed, etag, modified))
-
-
 def serve(feed: of.Feed) -> Response:
-    """200 with the bytes, or 304. If-None-Match is answered first (RFC 9110 §13.2.2), If-Modified-Since only
-    without it; both are answered from the validator, never by rendering, unless this process has not yet
-    seen the validator (then it renders once and remembers the ETag)."""
+    """200 with the bytes, or 304; the feed is rendered at most once per change per process.
+
+    1. The quick key (index-only counts and audit ids) finds what this process rendered before: its ETag, bytes
+       and Last-Modified. This is the path of nearly every poll.
+    2. Otherwise the full validator (aggregates over the rows, with the real modification times) finds an
+       identical earlier rendering — a change elsewhere that did not touch this feed — or answers
+       If-Modified-Since without rendering.
+    3. Otherwise the feed is rendered and remembered under both keys.
+    If-None-Match is answered first (RFC 9110 §13.2.2), If-Modified-Since only without it.
+    """
     host = request.host
-    key, modified = feed.validator(host, str(get_locale()))
-    known = of.etags.get(key)
+    # Calendar apps send no cookie: the language is the URL's (?lang=en) or Chinese, never the session's, so
+    # one URL always means the same bytes (and the 304 path needs no locale negotiation).
+    lang = "en" if request.args.get("lang") == "en" else "zh_CN"
     has_inm = "If-None-Match" in request.headers
+    quick = feed.quick_key(host, lang)
+    entry = of.rendered.get(quick)
+    if entry is None:
+        full, modified = feed.validator(host, lang)
+        entry = of.rendered.get(full)
+        if entry is None:
+            since = None if has_inm else request.if_modified_since
+            if since is not None and modified.replace(tzinfo=UTC) <= since:
+                return Response(status=304, headers=_headers(feed, None, modified))
+            with force_locale(lang):
+                body = feed.render(host)
+            etag = '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
+            entry = of.Rendered(etag, body, modified)
+            of.rendered.put(full, entry)
+            g.feed_rendered = True  # counted by the rate limit (see _count)
+        of.rendered.put(quick, entry)
     if has_inm:
-        if known and request.if_none_match.contains_weak(known.strip('"')):
-            return _not_modified(feed, known, modified)
+        if request.if_none_match.contains_weak(entry.etag.strip('"')):
+            return Response(status=304, headers=_headers(feed, entry.etag, entry.modified))
     else:
         since = request.if_modified_since
-        if since is not None and modified.replace(tzinfo=UTC) <= since:
-            return _not_modified(feed, known, modified)
-    body = feed.render(host)
-    etag = '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
-    of.etags.put(key, etag)
-    if has_inm and request.if_none_match.contains_weak(etag.strip('"')):
-        return _not_modified(feed, etag, modified)
-    return Response(body, status=200, headers=_headers(feed, etag, modified))
+        if since is not None and entry.modified.replace(tzinfo=UTC) <= since:
+            return Response(status=304, headers=_headers(feed, entry.etag, entry.modified))
+    return Response(entry.body, status=200, headers=_headers(feed, entry.etag, entry.modified))
+
+
+def _count(resp: Response) -> bool:
+    """What the rate limit counts: misses (a token or code guessed wrong) and renders. Polls answered from the
+    validator or the render cache cost about as much as a trivial page and are not counted, so a phone that
+    polls every few minutes never hits the limit while a guessing loop or a render flood does."""
+    return resp.status_code == 404 or bool(g.get("feed_rendered"))
 
 
 @bp.route("/feeds/quiet-days/<code>.ics", methods=["GET"])
-@limiter.limit(_rate_limit)
+@limiter.shared_limit(_rate_limit, scope="feeds", deduct_when=_count)
 @public
 def public_feed(code: str):
     if not (code.isascii() and code.isdigit() and len(code) == 6):
@@ -133,14 +155,14 @@ def public_feed(code: str):
 
 
 @bp.route("/feeds/<token>.ics", methods=["GET"])
-@limiter.limit(_rate_limit)
+@limiter.shared_limit(_rate_limit, scope="feeds", deduct_when=_count)
 @public
 def personal_feed(token: str):
-    user = feed_tokens.user_for(token)
-    if user is None:
+    owner = feed_tokens.owner_for(token)
+    if owner is None:
         # Unknown and revoked look the same: a 404 tells a guesser nothing.
         abort(404)
-    return serve(of.personal_feed(user))
+    return serve(of.personal_feed(owner))
 
 
 # ------------------------------------------------------------------------------------------ pages

@@ -18,6 +18,13 @@ from tests.factories import create_department, create_enterprise, create_user, l
 from tests.feed_checks import assert_feed_rules, events_by_uid, unfolded
 
 world, today = qf.world, qf.today
+
+
+@pytest.fixture(autouse=True)
+def _forget_renders():
+    # Every test starts from an emptied database whose ids start again at 1, so a cached rendering of an
+    # earlier test could match by id and count; a server never sees its data vanish like that.
+    of.rendered.clear()
 PUBLIC = "/feeds/quiet-days/430212.ics"
 
 
@@ -61,7 +68,7 @@ def test_public_feed_headers_and_rules(client, world):
 
 def test_unchanged_data_is_byte_identical_even_after_the_etag_cache_is_lost(client, world):
     first = client.get(PUBLIC)
-    of.etags._data.clear()
+    of.rendered.clear()
     second = client.get(PUBLIC)
     assert first.data == second.data and first.headers["ETag"] == second.headers["ETag"]
     assert first.headers["Last-Modified"] == second.headers["Last-Modified"]
@@ -138,10 +145,29 @@ def test_unknown_or_malformed_jurisdiction_is_404(client, world):
         assert client.get(path).status_code == 404
 
 
-def test_feed_requests_are_rate_limited(client, world, app, monkeypatch):
+def test_guessing_tokens_is_rate_limited(client, world, app, monkeypatch):
     monkeypatch.setitem(app.config, "FEED_RATE_LIMIT", "3 per minute")
-    codes = [client.get(PUBLIC).status_code for _ in range(4)]
-    assert codes == [200, 200, 200, 429]
+    codes = [client.get(f"/feeds/zqf_{i:032d}.ics").status_code for i in range(4)]
+    assert codes == [404, 404, 404, 429]
+    # The limit is per address: the public feed from this address is refused too while it lasts.
+    assert client.get(PUBLIC).status_code == 429
+
+
+def test_renders_are_rate_limited_but_cached_polls_are_not(client, world, app, monkeypatch):
+    monkeypatch.setitem(app.config, "FEED_RATE_LIMIT", "3 per minute")
+    admin = world.headers(world.admin)
+    first = client.get(PUBLIC)
+    etag = first.headers["ETag"]
+    for _ in range(10):  # a polling client: validator answers, no render, not counted
+        assert client.get(PUBLIC, headers={"If-None-Match": etag}).status_code == 304
+        assert client.get(PUBLIC).data == first.data  # unconditional, but answered from the render cache
+    codes = []
+    for i in range(3):  # each change forces a render, and renders are counted
+        resp = client.post(f"/api/v1/quiet-day-policies/{world.policy.id}/exceptions", headers=admin,
+                           json={"date": f"2026-12-0{i + 1}", "effect": "add", "reason": "加密"})
+        assert resp.status_code == 201
+        codes.append(client.get(PUBLIC).status_code)
+    assert codes == [200, 200, 429]
 
 
 # ------------------------------------------------------------------------------------------ public content
@@ -324,8 +350,10 @@ def test_enterprise_feed_changes_when_an_inspection_is_booked(client, world, mon
     assert second.status_code == 200 and second.headers["ETag"] != first.headers["ETag"]
     assert parsedate_to_datetime(second.headers["Last-Modified"]) >= parsedate_to_datetime(
         first.headers["Last-Modified"])
-    # Another enterprise's booking does not touch this feed's validator.
+    # Another enterprise's booking changes the quick key (it watches every inspection's audit trail) but not
+    # the full validator, so the earlier rendering is found again: a 304, and no render.
     book(client, world, world.inspector, world.other_ent.uscc, "2026-11-26")
+    no_render(monkeypatch)
     assert client.get(path, headers={"If-None-Match": second.headers["ETag"]}).status_code == 304
 
 

