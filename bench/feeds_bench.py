@@ -119,21 +119,31 @@ def build(app) -> dict[str, str]:
         return {"inspector": feed_tokens.issue(inspector), "enterprise": feed_tokens.issue(enterprise)}
 
 
-def time_renders(app, tokens: dict[str, str]) -> dict[str, tuple[float, float, int, int]]:
-    """role -> (best s, median s, bytes, events), each render in a fresh request (a fresh engine)."""
+def time_renders(app, tokens: dict[str, str]) -> dict[str, dict[str, float | int]]:
+    """Per role: best and median of 5 renders, each in a fresh request (fresh engine, fresh queries).
+
+    ``cold``: the memo of serialised events emptied first — the first render of a feed in a new process.
+    ``rerender``: the memo kept — what a change costs afterwards (only changed events are serialised again)."""
     from operations import feed_tokens
     from operations import feeds as of
+    from rules import feeds as rf
 
-    out = {}
+    out: dict[str, dict[str, float | int]] = {}
     for role, token in tokens.items():
-        runs, body = [], b""
-        for _ in range(7):
-            with app.test_request_context("/", base_url="https://bench.example.gov.cn"):
-                t = time.perf_counter()
-                owner = feed_tokens.owner_for(token)
-                body = of.personal_feed(owner).render("bench.example.gov.cn")
-                runs.append(time.perf_counter() - t)
-        out[role] = (min(runs), statistics.median(runs), len(body), body.count(b"BEGIN:VEVENT"))
+        row: dict[str, float | int] = {}
+        for mode in ("cold", "rerender"):
+            runs, body = [], b""
+            for _ in range(5):
+                if mode == "cold":
+                    rf._event_bytes.cache_clear()
+                with app.test_request_context("/", base_url="https://bench.example.gov.cn"):
+                    t = time.perf_counter()
+                    owner = feed_tokens.owner_for(token)
+                    body = of.personal_feed(owner).render("bench.example.gov.cn")
+                    runs.append(time.perf_counter() - t)
+            row[f"{mode}_best"], row[f"{mode}_median"] = min(runs), statistics.median(runs)
+            row["bytes"], row["events"] = len(body), body.count(b"BEGIN:VEVENT")
+        out[role] = row
     return out
 
 
@@ -231,16 +241,20 @@ def main() -> int:
     print(f"built {N_ENTERPRISES:,} enterprises, {N_POLICIES} policies, {N_EXCEPTIONS} exceptions, "
           f"{N_INSPECTIONS:,} inspections in {time.perf_counter() - t0:.1f} s")
 
+    print(f"load average (1, 5, 15 min) on this {os.cpu_count()}-core machine: "
+          + ", ".join(f"{x:.1f}" for x in os.getloadavg()))
     renders = time_renders(app, tokens)
-    largest = max(renders, key=lambda r: renders[r][2])
-    print("\nrender (cold: token lookup, engine build, queries, iCalendar bytes), best / median of 7:")
-    for role, (best, median, size, events) in renders.items():
+    largest = max(renders, key=lambda r: renders[r]["bytes"])
+    print("\nrender (token lookup, engine build, queries, iCalendar bytes), best / median of 5:")
+    for role, r in renders.items():
         mark = "  <- largest" if role == largest else ""
-        print(f"  {role:10s} {best:6.3f} s / {median:6.3f} s   {events:5d} events  {size / 1e3:7.1f} kB{mark}")
-    best, _median, size, _events = renders[largest]
-    render_ok = best <= RENDER_TARGET_S and size < 1_000_000
-    print(f"  largest feed: {best:.3f} s (target ≤ {RENDER_TARGET_S} s), {size / 1e6:.2f} MB (target < 1 MB): "
-          f"{'OK' if render_ok else 'MISSED'}")
+        print(f"  {role:10s} cold {r['cold_best']:6.3f} / {r['cold_median']:6.3f} s   re-render "
+              f"{r['rerender_best']:6.3f} / {r['rerender_median']:6.3f} s   {r['events']:5d} events "
+              f"{r['bytes'] / 1e3:7.1f} kB{mark}")
+    big = renders[largest]
+    render_ok = big["cold_best"] <= RENDER_TARGET_S and big["bytes"] < 1_000_000
+    print(f"  largest feed, cold: {big['cold_best']:.3f} s (target ≤ {RENDER_TARGET_S} s), "
+          f"{big['bytes'] / 1e6:.2f} MB (target < 1 MB): {'OK' if render_ok else 'MISSED'}")
 
     trivial, feed, tool = throughput(db_url, tokens[largest])
     ratio = feed / trivial

@@ -18,7 +18,8 @@ What the clients need (and why the code looks the way it does) is listed in the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Sequence
+import functools
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -172,7 +173,12 @@ def _event(ev: AnyEvent) -> Event:
     return out
 
 
-def _calendar(meta: FeedMeta, events: Sequence[AnyEvent]) -> bytes:
+_END = b"END:VCALENDAR\r\n"
+
+
+@functools.lru_cache(maxsize=64)
+def _head(meta: FeedMeta) -> bytes:
+    """The calendar's header and time zone, without the closing line."""
     cal = Calendar()
     cal.add("VERSION", "2.0")
     cal.add("PRODID", meta.prodid)
@@ -188,10 +194,18 @@ def _calendar(meta: FeedMeta, events: Sequence[AnyEvent]) -> bytes:
     # An X- property would otherwise be typed as text and render the timedelta as "1:00:00".
     cal.add("X-PUBLISHED-TTL", vDuration(meta.refresh))
     cal.add_component(_timezone())
-    for ev in events:
-        cal.add_component(_event(ev))
     # Insertion order (not alphabetical) keeps VERSION first, which some old parsers expect.
-    return cal.to_ical(sorted=False)
+    body = cal.to_ical(sorted=False)
+    assert body.endswith(_END)
+    return body[: -len(_END)]
+
+
+@functools.lru_cache(maxsize=50_000)
+def _event_bytes(ev: AnyEvent) -> bytes:
+    """One VEVENT block, exactly as the library writes it inside a calendar. Events are frozen values, so the
+    bytes are memoised: after a change only the changed events are serialised again (the library's writer is
+    where a render spends its time)."""
+    return _event(ev).to_ical(sorted=False)
 
 
 def render(meta: FeedMeta, events: Iterable[AnyEvent], max_bytes: int = MAX_BYTES) -> bytes:
@@ -206,14 +220,13 @@ def render(meta: FeedMeta, events: Iterable[AnyEvent], max_bytes: int = MAX_BYTE
         if ev.uid in seen:
             raise ValueError(f"duplicate UID {ev.uid}")
         seen.add(ev.uid)
-    body = _calendar(meta, ordered)
-    if len(body) <= max_bytes:
-        return body
-    lo, hi = 0, len(ordered)  # largest prefix that fits: lo fits, hi does not
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if len(_calendar(meta, ordered[:mid])) <= max_bytes:
-            lo = mid
-        else:
-            hi = mid
-    return _calendar(meta, ordered[:lo])
+    head = _head(meta)
+    blocks = [_event_bytes(ev) for ev in ordered]
+    room = max_bytes - len(head) - len(_END)
+    kept = 0
+    for block in blocks:
+        if len(block) > room:
+            break
+        room -= len(block)
+        kept += 1
+    return head + b"".join(blocks[:kept]) + _END

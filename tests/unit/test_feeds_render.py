@@ -164,3 +164,16 @@ def test_both_parsers_expand_runs_to_exactly_the_days(offsets):
     window = (origin - timedelta(days=5), origin + timedelta(days=130))
     assert python_days(body, *window) == days
     assert icaljs_days(body, *window) == days
+
+
+def test_spliced_output_equals_the_librarys_own_calendar():
+    """render() splices memoised VEVENT blocks into the header; the bytes must be what the library itself
+    writes for the whole calendar."""
+    from rules import feeds as rf
+
+    events = sorted([quiet(date(2026, 11, 23), date(2026, 11, 25), description=LONG), meeting()],
+                    key=lambda e: e.sort_key)
+    cal = Calendar.from_ical(rf._head(META) + b"END:VCALENDAR\r\n")
+    for ev in events:
+        cal.add_component(rf._event(ev))
+    assert render(META, events) == cal.to_ical(sorted=False)
