@@ -303,13 +303,15 @@ def test_subscribe_page_issues_a_link_with_qr_and_revokes_the_old(client, world)
 def test_calendar_pages_show_the_subscribe_panel(client, world):
     login(client, world.enterprise_user)
     for path in ("/my/calendar", "/profile"):
-        resp = client.get(path)
-        if resp.status_code == 404:
-            continue
-        assert 'id="subscribe"' in resp.get_data(as_text=True), path
+        html = client.get(path).get_data(as_text=True)
+        assert 'id="subscribe"' in html and 'action="/feeds/subscribe"' in html, path
     client.post("/logout")
     login(client, world.inspector)
-    assert 'id="subscribe"' in client.get("/inspections").get_data(as_text=True)
+    for path in ("/inspections", "/check", f"/policies/{world.policy.id}"):
+        html = client.get(path).get_data(as_text=True)
+        assert 'id="subscribe"' in html, path
+    # A policy's page offers its jurisdiction's public feed.
+    assert "https://localhost/feeds/quiet-days/430200.ics" in html
 
 
 # ------------------------------------------------------------------------------------------ personal content
