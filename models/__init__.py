@@ -7,6 +7,16 @@ from models.enterprise import Enterprise
 from models.feed import FeedToken  # feeds
 from models.inspection import Inspection
 from models.jurisdiction import Jurisdiction
+from models.meeting import (
+    Invitation,
+    Meeting,
+    MeetingSeries,
+    MinutesIssue,
+    MinutesRevision,
+    Notice,
+    meeting_departments,
+    meeting_hosts,
+)
 from models.policy import PolicyException, QuietDayPolicy, policy_enterprises
 from models.user import ApiToken, User
 
@@ -23,4 +33,16 @@ __all__ = [
     "QuietDayPolicy",
     "User",
     "policy_enterprises",
+]
+
+# meetings
+__all__ += [
+    "Invitation",
+    "Meeting",
+    "MeetingSeries",
+    "MinutesIssue",
+    "MinutesRevision",
+    "Notice",
+    "meeting_departments",
+    "meeting_hosts",
 ]
