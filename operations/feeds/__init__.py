@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from extensions import db
 from models.jurisdiction import Jurisdiction
 from models.user import User
-from operations.feeds import inspections, quietdays
+from operations.feeds import inspections, meetings, quietdays
 from operations.feeds.core import (
     DAYS_AHEAD,
     DAYS_BACK,
@@ -60,9 +60,16 @@ def public_feed(jurisdiction: Jurisdiction) -> Feed:
 def sources_for(owner: Owner) -> list[Source]:
     """What a personal feed holds, by role (SPEC §6)."""
     if owner.role == "enterprise" and owner.enterprise_id is not None:
-        return [quietdays.enterprise_source(owner), inspections.source("enterprise", owner)]
+        return [quietdays.enterprise_source(owner), inspections.source("enterprise", owner),
+                meetings.source("enterprise", owner)]
     if owner.role == "inspector" and owner.department_id is not None:
         return [inspections.source("department", owner)]
+    if owner.role == "official":
+        return [meetings.source("host", owner)]
+    if owner.role == "secretariat":
+        return [meetings.source("secretariat", owner)]
+    if owner.role == "department" and owner.department_id is not None:
+        return [meetings.source("department", owner)]
     return []
 
 
