@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select
@@ -14,14 +13,22 @@ from models.audit import AuditLog
 from models.department import Department
 from models.enterprise import Enterprise
 from models.inspection import Inspection
-from operations.feeds.core import Owner, Source, Version, Window, _audit_cols, _max, _own_audit, _params, greatest
+from operations.feeds.core import (
+    Owner,
+    Quick,
+    Source,
+    Version,
+    Window,
+    _audit_cols,
+    _max,
+    _own_audit,
+    _params,
+    greatest,
+)
 from operations.labels import INSPECTION_STATUS_LABELS, KIND_LABELS
 from rules import feeds as rf
 
 
-# The statements are built once and run with bind parameters through Core on the session's connection: on the
-# 304 path, building and hashing a statement of a dozen subqueries, and the ORM's per-statement bookkeeping,
-# would cost more than running it.
 def _touched():
     """An inspection's latest change: every transition sets one of these timestamps."""
     created = Inspection.created_at
@@ -29,6 +36,9 @@ def _touched():
         Inspection.approved_at, Inspection.checked_in_at, Inspection.completed_at, Inspection.cancelled_at)))
 
 
+# The statements are built once and run with bind parameters through Core on the session's connection: on the
+# 304 path, building and hashing a statement of a dozen subqueries, and the ORM's per-statement bookkeeping,
+# would cost more than running it.
 @functools.cache
 def _inspections_stmt(by: str) -> Select:
     """Inspections are never deleted and every change sets one of their timestamps, so count, max id and the
@@ -50,15 +60,15 @@ def _inspections_quick_stmt(by: str) -> Select:
     column = Inspection.enterprise_id if by == "enterprise" else Inspection.department_id
     names = "department" if by == "enterprise" else "enterprise"
     return select(
-        select(func.count(), func.max(Inspection.id)).where(column == bindparam("owner")).subquery(),
+        select(func.count()).select_from(Inspection).where(column == bindparam("insp_owner")).scalar_subquery(),
+        select(func.max(Inspection.id)).where(column == bindparam("insp_owner")).scalar_subquery(),
         select(func.max(AuditLog.id)).where(AuditLog.entity == "inspection").scalar_subquery(),
         select(func.max(AuditLog.id)).where(or_(AuditLog.entity == names, _own_audit())).scalar_subquery(),
     )
 
 
-def inspections_quick(by: str, owner_id: int, owner: Owner) -> tuple[Any, ...]:
-    return tuple(db.session.connection().execute(_inspections_quick_stmt(by),
-                                                 {"owner": owner_id, **_params(owner)}).one())
+def inspections_quick(by: str, owner_id: int, owner: Owner) -> Quick:
+    return Quick(_inspections_quick_stmt(by), {"insp_owner": owner_id, **_params(owner)})
 
 
 def inspections_version(by: str, owner_id: int, owner: Owner) -> Version:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, bindparam, func, select
@@ -19,7 +18,7 @@ from sqlalchemy.orm import selectinload
 from extensions import db
 from models.audit import AuditLog
 from models.meeting import Invitation, Meeting, meeting_departments, meeting_hosts
-from operations.feeds.core import Owner, Source, Version, Window, _audit_cols, _max
+from operations.feeds.core import Owner, Quick, Source, Version, Window, _audit_cols, _max
 from operations.meeting_fields import INVITATION_STATUS_LABELS, MEETING_KIND_LABELS, MEETING_STATUS_LABELS
 from rules import feeds as rf
 
@@ -83,8 +82,8 @@ def meetings_version(scope: str, owner_id: int) -> Version:
     return Version(tuple(row), _max(row[2], row[6]))
 
 
-def meetings_quick() -> tuple[Any, ...]:
-    return tuple(db.session.connection().execute(_quick_stmt()).one())
+def meetings_quick() -> Quick:
+    return Quick(_quick_stmt(), {})
 
 
 def _local(value: datetime) -> datetime:

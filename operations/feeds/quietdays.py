@@ -6,7 +6,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
@@ -18,7 +17,7 @@ from models.enterprise import Enterprise
 from models.jurisdiction import Jurisdiction
 from models.policy import PolicyException, QuietDayPolicy, policy_enterprises
 from operations import checks, policies
-from operations.feeds.core import Owner, Source, Version, Window, _audit_cols, _max, _own_audit, _params
+from operations.feeds.core import Owner, Quick, Source, Version, Window, _audit_cols, _max, _own_audit, _params
 from operations.labels import OWNERSHIP_LABELS, SIZE_LABELS
 from rules import feeds as rf
 
@@ -64,8 +63,8 @@ def _quiet_quick_stmt() -> Select:
     )
 
 
-def quiet_quick(owner: Owner | None = None) -> tuple[Any, ...]:
-    return tuple(db.session.connection().execute(_quiet_quick_stmt(), _params(owner)).one())
+def quiet_quick(owner: Owner | None = None) -> Quick:
+    return Quick(_quiet_quick_stmt(), _params(owner))
 
 
 def quiet_version(owner: Owner | None = None) -> Version:
