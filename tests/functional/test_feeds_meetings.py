@@ -154,3 +154,13 @@ def test_visit_on_a_protected_day_is_tentative_in_the_enterprises_feed(client, m
     assert any(u.startswith(f"quiet-e{ent.id}-") for u in events)
     host = events_by_uid(client.get(feed_path(client, mworld, mworld.mayor)).data)
     assert ent.name in str(host[f"meeting-{visit['id']}@localhost"]["DESCRIPTION"])
+
+
+def test_meetings_calendar_page_has_the_subscribe_panel(client, mworld):
+    from tests.factories import login
+
+    for user in (mworld.mayor, mworld.sec, mworld.guest_users[0]):
+        login(client, user)
+        html = client.get("/meetings").get_data(as_text=True)
+        assert 'id="subscribe"' in html and 'action="/feeds/subscribe"' in html, user.role
+        client.post("/logout")
