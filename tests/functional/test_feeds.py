@@ -409,3 +409,43 @@ def test_subscribe_page_needs_a_feed_role(client, world, path):
     assert client.get(path).status_code == 302  # to the login page
     login(client, world.admin)
     assert client.get(path).status_code == 403
+
+
+def test_issuing_a_link_from_the_page_needs_the_csrf_token(app, world):
+    from app import create_app
+
+    strict = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                         "SECRET_KEY": "test-secret-key", "TESTING": True, "WTF_CSRF_ENABLED": True,
+                         "SERVER_NAME": "localhost"}).test_client()
+    html = strict.get("/login").get_data(as_text=True)
+    token = html.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    resp = strict.post("/login", data={"email": world.enterprise_user.email, "password": "correct horse battery",
+                                       "csrf_token": token})
+    assert resp.status_code == 302
+    assert strict.post("/feeds/subscribe").status_code == 400
+    assert db.session.scalar(select(func.count()).select_from(FeedToken)) == 0
+    page = strict.get("/feeds/subscribe").get_data(as_text=True)
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    assert strict.post("/feeds/subscribe", data={"csrf_token": token}).status_code == 201
+    assert db.session.scalar(select(func.count()).select_from(FeedToken)) == 1
+
+
+def test_head_answers_like_get_without_a_body(client, world):
+    got = client.get(PUBLIC)
+    head = client.head(PUBLIC)
+    assert head.status_code == 200 and head.data == b""
+    assert head.headers["ETag"] == got.headers["ETag"]
+    assert head.headers["Content-Type"] == "text/calendar; charset=utf-8"
+
+
+def test_dtstamp_is_the_rows_modification_time(client, world):
+    iid = book(client, world, world.inspector, world.ent.uscc, "2026-11-26")
+    from models import Inspection
+
+    created = db.session.get(Inspection, iid).created_at
+    body = client.get(feed_token(client, world, world.enterprise_user)).data
+    ev = events_by_uid(body)[f"inspection-{iid}-e{world.ent.id}@localhost"]
+    assert ev["DTSTAMP"].dt.replace(tzinfo=None) == created.replace(microsecond=0)
+    assert ev["LAST-MODIFIED"].dt == ev["DTSTAMP"].dt
+    policy_event = next(e for u, e in events_by_uid(body).items() if u.startswith("quiet-e"))
+    assert policy_event["DTSTAMP"].dt.replace(tzinfo=None) == world.policy.updated_at.replace(microsecond=0)
