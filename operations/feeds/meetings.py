@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 from extensions import db
 from models.audit import AuditLog
 from models.meeting import Invitation, Meeting, meeting_departments, meeting_hosts
-from operations.feeds.core import Owner, Quick, Source, Version, Window, _audit_cols, _max
+from operations.feeds.core import Owner, Quick, Source, Version, Window, _max
 from operations.meeting_fields import INVITATION_STATUS_LABELS, MEETING_KIND_LABELS, MEETING_STATUS_LABELS
 from rules import feeds as rf
 
@@ -49,11 +49,15 @@ def _scope(scope: str) -> ColumnElement[bool]:
 # Built once, run with bind parameters through Core (see operations/feeds/core.py on the 304 path).
 @functools.cache
 def _version_stmt(scope: str) -> Select:
-    """Every change to a meeting sets its updated_at (reschedule, cancel, schedule, held); the owner's invitation
-    answers set responded_at; host lists are counted. The audit trail's meeting entries cover the rest."""
+    """Every change to a meeting sets its updated_at (reschedule, cancel, schedule, held) and bumps its sequence;
+    invitations and answers are counted (an enterprise's own; on the government side, all of its meetings',
+    whose guest lists the events show); host and department lists are counted. Meetings are never deleted."""
     cond = _scope(scope)
     owner = bindparam("owner")
-    invitations = Invitation.enterprise_id == owner if scope == "enterprise" else Invitation.id.is_(None)
+    if scope == "enterprise":
+        invitations = Invitation.enterprise_id == owner
+    else:
+        invitations = Invitation.meeting_id.in_(select(Meeting.id).where(cond))
     return select(
         select(func.count(), func.max(Meeting.id), func.max(Meeting.updated_at), func.sum(Meeting.sequence))
         .where(cond).subquery(),
@@ -61,7 +65,9 @@ def _version_stmt(scope: str) -> Select:
         select(func.max(Invitation.id)).where(invitations).scalar_subquery(),
         select(func.max(Invitation.responded_at)).where(invitations).scalar_subquery(),
         select(func.count()).select_from(meeting_hosts).where(meeting_hosts.c.user_id == owner).scalar_subquery(),
-        *_audit_cols(AuditLog.entity.in_(MEETING_ENTITIES)),
+        select(func.count()).select_from(meeting_departments)
+        .where(meeting_departments.c.department_id == owner).scalar_subquery(),
+        select(func.max(Invitation.created_at)).where(invitations).scalar_subquery(),
     )
 
 
@@ -77,9 +83,7 @@ def _quick_stmt() -> Select:
 
 def meetings_version(scope: str, owner_id: int) -> Version:
     row = db.session.connection().execute(_version_stmt(scope), {"owner": owner_id}).one()
-    # The audit time is not a modification time of these meetings (it may be another meeting's): only the
-    # meetings' and the answers' own times make Last-Modified.
-    return Version(tuple(row), _max(row[2], row[6]))
+    return Version(tuple(row), _max(row[2], row[6], row[9]))
 
 
 def meetings_quick() -> Quick:

@@ -164,3 +164,19 @@ def test_meetings_calendar_page_has_the_subscribe_panel(client, mworld):
         html = client.get("/meetings").get_data(as_text=True)
         assert 'id="subscribe"' in html and 'action="/feeds/subscribe"' in html, user.role
         client.post("/logout")
+
+
+def test_host_feed_follows_the_guest_list_and_ignores_other_meetings(client, mworld, monkeypatch):
+    m = book(client, mworld)
+    path = feed_path(client, mworld, mworld.mayor)
+    first = client.get(path)
+    inv = invite(client, mworld, m["id"], mworld.guests[0])
+    second = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
+    assert second.status_code == 200 and mworld.guests[0].name in "\n".join(unfolded(second.data))
+    respond(client, mworld, mworld.guest_users[0], inv, "accepted")
+    third = client.get(path, headers={"If-None-Match": second.headers["ETag"]})
+    assert third.status_code == 200 and third.headers["ETag"] != second.headers["ETag"]
+    # A meeting the mayor does not host changes the quick key only: same bytes, a 304 without rendering.
+    book(client, mworld, title="另一场会议", host_ids=[mworld.secretary.id], venue="政务中心")
+    monkeypatch.setattr(of.Feed, "render", lambda self, host: pytest.fail("rendered for an unrelated meeting"))
+    assert client.get(path, headers={"If-None-Match": third.headers["ETag"]}).status_code == 304
