@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, Response, jsonify
 from flask_login import current_user
 
 from access import roles
@@ -15,7 +15,7 @@ api = Blueprint("feeds_api", __name__)
 
 @api.route("/feed-token", methods=["POST"])
 @roles(*FEED_ROLES)
-def feed_token():
+def feed_token() -> tuple[Response, int]:
     token = feed_tokens.issue(current_user)
     found = personal_feed_links(token)
     return jsonify({"url": found["url"], "webcal": found["webcal"]}), 201

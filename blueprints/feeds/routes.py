@@ -19,6 +19,7 @@ from werkzeug.http import http_date
 from access import public, roles
 from blueprints.auth.forms import EmptyForm
 from extensions import db, limiter
+from models.feed import FeedToken
 from models.jurisdiction import Jurisdiction
 from operations import feed_tokens
 from operations import feeds as of
@@ -62,7 +63,7 @@ def personal_feed_links(token: str) -> dict[str, str]:
 
 
 @bp.app_template_global("feed_live_token")
-def feed_live_token():
+def feed_live_token() -> FeedToken | None:
     """The current user's live feed token row (its prefix only is shown), for the subscribe panel."""
     if not current_user.is_authenticated or current_user.role not in of.FEED_ROLES:
         return None
@@ -145,7 +146,7 @@ def _count(resp: Response) -> bool:
 @bp.route("/feeds/quiet-days/<code>.ics", methods=["GET"])
 @limiter.shared_limit(_rate_limit, scope="feeds", deduct_when=_count)
 @public
-def public_feed(code: str):
+def public_feed(code: str) -> Response:
     if not (code.isascii() and code.isdigit() and len(code) == 6):
         abort(404)
     jurisdiction = db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == code))
@@ -157,7 +158,7 @@ def public_feed(code: str):
 @bp.route("/feeds/<token>.ics", methods=["GET"])
 @limiter.shared_limit(_rate_limit, scope="feeds", deduct_when=_count)
 @public
-def personal_feed(token: str):
+def personal_feed(token: str) -> Response:
     owner = feed_tokens.owner_for(token)
     if owner is None:
         # Unknown and revoked look the same: a 404 tells a guesser nothing.
@@ -170,14 +171,14 @@ def personal_feed(token: str):
 
 @bp.route("/feeds/subscribe", methods=["GET"])
 @roles(*of.FEED_ROLES)
-def subscribe_page():
+def subscribe_page() -> str:
     return render_template("feeds/subscribe.html", live=feed_tokens.live_token(current_user), token=None,
                            form=EmptyForm())
 
 
 @bp.route("/feeds/subscribe", methods=["POST"])
 @roles(*of.FEED_ROLES)
-def issue_link():
+def issue_link() -> tuple[str, int]:
     # CSRFProtect has already checked the form's token before this view runs.
     token = feed_tokens.issue(current_user)
     return render_template("feeds/subscribe.html", live=feed_tokens.live_token(current_user), token=token,

@@ -24,6 +24,7 @@ from flask import current_app
 from sqlalchemy import ColumnElement, DateTime, Select, bindparam, func, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from extensions import db
 from models.audit import AuditLog
@@ -218,7 +219,7 @@ def _max(*values: datetime | None) -> datetime | None:
     return max(present) if present else None
 
 
-def _audit_cols(cond: ColumnElement[bool]):
+def _audit_cols(cond: ColumnElement[bool]) -> tuple[ScalarSelect[Any], ScalarSelect[Any]]:
     return (
         select(func.max(AuditLog.id)).where(cond).scalar_subquery(),
         select(func.max(AuditLog.at)).where(cond).scalar_subquery(),

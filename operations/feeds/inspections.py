@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select
@@ -29,7 +30,7 @@ from operations.labels import INSPECTION_STATUS_LABELS, KIND_LABELS
 from rules import feeds as rf
 
 
-def _touched():
+def _touched() -> ColumnElement[datetime]:
     """An inspection's latest change: every transition sets one of these timestamps."""
     created = Inspection.created_at
     return greatest(created, *(func.coalesce(c, created) for c in (
