@@ -1,7 +1,7 @@
 """feeds: personal feed tokens
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0007
 Create Date: 2026-11-23
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0006'
-down_revision = '0004'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

@@ -43,14 +43,18 @@ def _quiet_stmt() -> Select:
         select(func.max(CalendarYear.updated_at)).scalar_subquery(),
         select(func.count()).select_from(Jurisdiction).scalar_subquery(),
         *_audit_cols(or_(AuditLog.entity.in_(QUIET_ENTITIES), _own_audit())),
+        *checks.generation_columns(),
     )
 
 
 @functools.cache
 def _quiet_quick_stmt() -> Select:
-    """Index-only counts and ids, plus the audit trail's latest id for quiet-day entities (updates and
-    deletions are audited; inserts also move a count)."""
+    """The quiet-day generation, index-only counts and ids, and the audit trail's latest id for quiet-day
+    entities and for the owner (whose enterprise's ownership and size choose its policies)."""
     return select(
+        # Bumped by a database trigger on every write to the engine's inputs (migration 0007), whatever the
+        # write path; the counts and audit id below still cover the moments the row does not exist.
+        *checks.generation_columns(),
         select(func.count()).select_from(QuietDayPolicy).scalar_subquery(),
         select(func.max(QuietDayPolicy.id)).scalar_subquery(),
         select(func.count()).select_from(PolicyException).scalar_subquery(),
@@ -131,8 +135,10 @@ def enterprise_quiet_events(load: Callable[[], Enterprise | None]) -> Callable[[
         ent = load()
         if ent is None:
             return []
-        eng = checks.engine()
-        protected = eng.protected_days(checks.enterprise_input(ent), window.start, window.end)
+        # The same snapshot (engine and jurisdiction tree) the days API answers from.
+        snap = checks.snapshot()
+        eng = snap.engine
+        protected = eng.protected_days(checks.enterprise_input(ent, snap.jurisdictions), window.start, window.end)
         modified = _policy_modified()
         out = []
         for first, last in rf.merge_runs(protected, key=protected.__getitem__):
