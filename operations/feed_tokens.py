@@ -13,7 +13,7 @@ import re
 import secrets
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy import Connection, Select, bindparam, select, update
 
 from extensions import db
 from models.base import utcnow
@@ -61,14 +61,15 @@ def _owner_stmt() -> Select:
     )
 
 
-def owner_for(token: str) -> Owner | None:
+def owner_for(token: str, conn: Connection | None = None) -> Owner | None:
     """The owner of a live token, or None (unknown, malformed, revoked, inactive user, role without feed).
 
-    Columns only, in one query: this runs on every poll, including the 304s."""
+    Columns only, in one query: this runs on every poll, including the 304s; ``conn`` a pooled connection to
+    run it on instead of the session's."""
     if not isinstance(token, str) or not _TOKEN_RE.fullmatch(token):
         return None
-    # Core on the session's connection: the ORM's per-statement bookkeeping costs more than this query.
-    row = db.session.connection().execute(_owner_stmt(), {"hash": hash_token(token)}).first()
+    # Core, not the ORM: the ORM's per-statement bookkeeping costs more than this query.
+    row = (conn or db.session.connection()).execute(_owner_stmt(), {"hash": hash_token(token)}).first()
     # The lookup is by hash; compare again in constant time so a lookup quirk (collation, padding) cannot let
     # a near-miss through.
     if row is None or not hmac.compare_digest(row.token_hash, hash_token(token)) or row.revoked_at is not None:

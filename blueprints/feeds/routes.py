@@ -94,7 +94,7 @@ def _headers(feed: of.Feed, etag: str | None, modified) -> dict[str, str]:
     return headers
 
 
-def serve(feed: of.Feed) -> Response:
+def serve(feed: of.Feed, quick: str) -> Response:
     """200 with the bytes, or 304; the feed is rendered at most once per change per process.
 
     1. The quick key (index-only counts and audit ids) finds what this process rendered before: its ETag, bytes
@@ -105,12 +105,8 @@ def serve(feed: of.Feed) -> Response:
     3. Otherwise the feed is rendered and remembered under both keys.
     If-None-Match is answered first (RFC 9110 §13.2.2), If-Modified-Since only without it.
     """
-    host = request.host
-    # Calendar apps send no cookie: the language is the URL's (?lang=en) or Chinese, never the session's, so
-    # one URL always means the same bytes (and the 304 path needs no locale negotiation).
-    lang = "en" if request.args.get("lang") == "en" else "zh_CN"
+    host, lang = request.host, _lang()
     has_inm = "If-None-Match" in request.headers
-    quick = feed.quick_key(host, lang)
     entry = of.rendered.get(quick)
     if entry is None:
         full, modified = feed.validator(host, lang)
@@ -136,6 +132,12 @@ def serve(feed: of.Feed) -> Response:
     return Response(entry.body, status=200, headers=_headers(feed, entry.etag, entry.modified))
 
 
+def _lang() -> str:
+    # Calendar apps send no cookie: the language is the URL's (?lang=en) or Chinese, never the session's, so
+    # one URL always means the same bytes (and the 304 path needs no locale negotiation).
+    return "en" if request.args.get("lang") == "en" else "zh_CN"
+
+
 def _count(resp: Response) -> bool:
     """What the rate limit counts: misses (a token or code guessed wrong) and renders. Polls answered from the
     validator or the render cache cost about as much as a trivial page and are not counted, so a phone that
@@ -149,21 +151,29 @@ def _count(resp: Response) -> bool:
 def public_feed(code: str) -> Response:
     if not (code.isascii() and code.isdigit() and len(code) == 6):
         abort(404)
-    jurisdiction = db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == code))
-    if jurisdiction is None:
-        abort(404)
-    return serve(of.public_feed(jurisdiction))
+    # The poll's two statements run on a pooled connection: a 304 never needs the ORM session.
+    with db.engine.connect() as conn:
+        jid = conn.execute(select(Jurisdiction.id).where(Jurisdiction.code == code)).scalar()
+        if jid is None:
+            abort(404)
+        feed = of.public_feed(jid, code)
+        quick = feed.quick_key(request.host, _lang(), conn)
+    return serve(feed, quick)
 
 
 @bp.route("/feeds/<token>.ics", methods=["GET"])
 @limiter.shared_limit(_rate_limit, scope="feeds", deduct_when=_count)
 @public
 def personal_feed(token: str) -> Response:
-    owner = feed_tokens.owner_for(token)
-    if owner is None:
-        # Unknown and revoked look the same: a 404 tells a guesser nothing.
-        abort(404)
-    return serve(of.personal_feed(owner))
+    # The poll's two statements run on a pooled connection: a 304 never needs the ORM session.
+    with db.engine.connect() as conn:
+        owner = feed_tokens.owner_for(token, conn)
+        if owner is None:
+            # Unknown and revoked look the same: a 404 tells a guesser nothing.
+            abort(404)
+        feed = of.personal_feed(owner)
+        quick = feed.quick_key(request.host, _lang(), conn)
+    return serve(feed, quick)
 
 
 # ------------------------------------------------------------------------------------------ pages

@@ -45,16 +45,24 @@ __all__ = [
 ]
 
 
-def public_feed(jurisdiction: Jurisdiction) -> Feed:
+def public_feed(jurisdiction_id: int, code: str) -> Feed:
+    """A jurisdiction's public quiet-day feed. The row itself is only loaded to render."""
+
+    def load() -> Jurisdiction:
+        row = db.session.get(Jurisdiction, jurisdiction_id)
+        assert row is not None
+        return row
+
     def meta() -> rf.FeedMeta:
+        name = load().name
         return rf.FeedMeta(
-            name=_("Quiet days in %(name)s", name=jurisdiction.name),
+            name=_("Quiet days in %(name)s", name=name),
             description=_("The quiet days of the policies in force in %(name)s (its own and those above it).",
-                          name=jurisdiction.name),
+                          name=name),
         )
 
-    return Feed(("public", jurisdiction.id), meta, [quietdays.public_source(jurisdiction)],
-                f"quiet-days-{jurisdiction.code}.ics", private=False)
+    return Feed(("public", jurisdiction_id), meta, [quietdays.public_source(load)], f"quiet-days-{code}.ics",
+                private=False)
 
 
 def sources_for(owner: Owner) -> list[Source]:

@@ -21,7 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import ColumnElement, DateTime, Select, bindparam, func, or_, select
+from sqlalchemy import ColumnElement, Connection, DateTime, Select, bindparam, func, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.selectable import ScalarSelect
@@ -113,8 +113,9 @@ class Feed:
         parts = (kind, self.identity, host, locale, self.window.start, fingerprints)
         return hashlib.sha256(repr(parts).encode()).hexdigest()
 
-    def quick_key(self, host: str, locale: str) -> str:
-        """The hot-path key: what every poll computes. See :attr:`Source.quick`."""
+    def quick_key(self, host: str, locale: str, conn: Connection | None = None) -> str:
+        """The hot-path key: what every poll computes. See :attr:`Source.quick`. ``conn``: a pooled connection
+        to read it with instead of the ORM session (a poll answered with 304 never needs the session)."""
         quicks = [s.quick() for s in self.sources if s.quick]
         prints: tuple[Any, ...] = tuple(s.version().fingerprint for s in self.sources if not s.quick)
         if quicks:
@@ -122,7 +123,7 @@ class Feed:
             for q in quicks:
                 params.update(q.params)
             stmt = _combined(tuple(q.stmt for q in quicks))
-            prints += tuple(db.session.connection().execute(stmt, params).one())
+            prints += tuple((conn or db.session.connection()).execute(stmt, params).one())
         return self._key("quick", host, locale, prints)
 
     def validator(self, host: str, locale: str) -> tuple[str, datetime]:

@@ -96,8 +96,9 @@ def _policy_modified() -> dict[int, datetime | None]:
     return out
 
 
-def public_quiet_events(jurisdiction: Jurisdiction) -> Callable[[Window, str], list[rf.AllDayEvent]]:
+def public_quiet_events(load: Callable[[], Jurisdiction]) -> Callable[[Window, str], list[rf.AllDayEvent]]:
     def events(window: Window, host: str) -> list[rf.AllDayEvent]:
+        jurisdiction = load()
         eng = checks.engine()
         modified = _policy_modified()
         out = []
@@ -158,8 +159,8 @@ def enterprise_quiet_events(load: Callable[[], Enterprise | None]) -> Callable[[
     return events
 
 
-def public_source(jurisdiction: Jurisdiction) -> Source:
-    return Source("quiet_days", lambda: quiet_version(None), public_quiet_events(jurisdiction),
+def public_source(load: Callable[[], Jurisdiction]) -> Source:
+    return Source("quiet_days", lambda: quiet_version(None), public_quiet_events(load),
                   quick=lambda: quiet_quick(None))
 
 
