@@ -49,21 +49,13 @@ def _quiet_stmt() -> Select:
 
 @functools.cache
 def _quiet_quick_stmt() -> Select:
-    """The quiet-day generation, index-only counts and ids, and the audit trail's latest id for quiet-day
-    entities and for the owner (whose enterprise's ownership and size choose its policies)."""
+    """The quiet-day generation — bumped by a database trigger on every insert, update and delete of the
+    engine's inputs (policies, exceptions, white lists, the working-day calendar, jurisdictions; migration
+    0007), whatever the write path — and the latest audit id about the owner (its enterprise's ownership and
+    size choose its policies)."""
     return select(
-        # Bumped by a database trigger on every write to the engine's inputs (migration 0007), whatever the
-        # write path; the counts and audit id below still cover the moments the row does not exist.
         *checks.generation_columns(),
-        select(func.count()).select_from(QuietDayPolicy).scalar_subquery(),
-        select(func.max(QuietDayPolicy.id)).scalar_subquery(),
-        select(func.count()).select_from(PolicyException).scalar_subquery(),
-        select(func.max(PolicyException.id)).scalar_subquery(),
-        select(func.count()).select_from(policy_enterprises).scalar_subquery(),
-        select(func.count()).select_from(CalendarYear).scalar_subquery(),
-        select(func.count()).select_from(Jurisdiction).scalar_subquery(),
-        select(func.max(AuditLog.id)).where(or_(AuditLog.entity.in_(QUIET_ENTITIES), _own_audit()))
-        .scalar_subquery(),
+        select(func.max(AuditLog.id)).where(_own_audit()).scalar_subquery(),
     )
 
 

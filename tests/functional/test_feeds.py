@@ -449,3 +449,18 @@ def test_dtstamp_is_the_rows_modification_time(client, world):
     assert ev["LAST-MODIFIED"].dt == ev["DTSTAMP"].dt
     policy_event = next(e for u, e in events_by_uid(body).items() if u.startswith("quiet-e"))
     assert policy_event["DTSTAMP"].dt.replace(tzinfo=None) == world.policy.updated_at.replace(microsecond=0)
+
+
+def test_a_write_outside_the_operations_still_changes_the_feed(client, world):
+    """The quick key rides on the quiet-day generation that a database trigger bumps on every write to the
+    engine's inputs, so even a write that bypasses the operations (and the audit log) is seen."""
+    from sqlalchemy import text
+
+    first = client.get(PUBLIC)
+    db.session.execute(text("UPDATE quiet_day_policies SET rule = :r WHERE id = :i"),
+                       {"r": '{"type": "weekdays", "weekdays": [4]}', "i": world.policy.id})
+    db.session.commit()
+    second = client.get(PUBLIC, headers={"If-None-Match": first.headers["ETag"]})
+    assert second.status_code == 200
+    assert "DTSTART;VALUE=DATE:20261126" in unfolded(second.data)  # Thursdays now
+    assert "DTSTART;VALUE=DATE:20261123" not in unfolded(second.data)
