@@ -290,7 +290,8 @@ def main() -> int:
           + ", ".join(f"{x:.1f}" for x in os.getloadavg()))
     renders = time_renders(app, tokens)
     largest = max(renders, key=lambda r: renders[r]["bytes"])
-    print("\nrender (token lookup, queries, iCalendar bytes; the engine is cached per quiet-day generation), best / median of 5:")
+    print("\nrender (token lookup, queries, iCalendar bytes; the engine is cached per quiet-day generation), "
+          "best / median of 5:")
     for role, r in renders.items():
         mark = "  <- largest" if role == largest else ""
         print(f"  {role:10s} cold {r['cold_best']:6.3f} / {r['cold_median']:6.3f} s   re-render "
