@@ -4,6 +4,7 @@ from models.audit import AuditLog
 from models.calendar import CalendarYear
 from models.department import Department
 from models.enterprise import Enterprise
+from models.feed import FeedToken  # feeds
 from models.generation import QuietDayGeneration  # scale
 from models.inspection import Inspection
 from models.jurisdiction import Jurisdiction
@@ -26,6 +27,7 @@ __all__ = [
     "CalendarYear",
     "Department",
     "Enterprise",
+    "FeedToken",  # feeds
     "Inspection",
     "Jurisdiction",
     "PolicyException",

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import openapi.feeds  # feeds
 from openapi import auth, meetings, quietdays, reference
 from openapi.common import COMPONENTS
 
 # Each module exposes PATHS (and may add to COMPONENTS["schemas"]); order only affects the document's order.
 FEATURES = (auth, reference, quietdays)
 FEATURES += (meetings,)  # meetings
+FEATURES += (openapi.feeds,)  # feeds
 
 
 def build_openapi() -> dict[str, Any]:
