@@ -52,6 +52,7 @@ def test_form_refusals_name_the_field_in_chinese_and_change_nothing(client, mwor
     assert resp.status_code == 422 and "结束时间必须晚于开始时间" in _text(resp)
     resp = client.post("/meetings/new", data={**base, "ends_at": "2026-11-26T10:00"})
     assert resp.status_code == 409 and "已有的会" in _text(resp) and "主持" in _text(resp)
+    assert 'id="conflict-link"' in _text(resp) and "查看冲突的会议" in _text(resp)
     resp = client.post("/meetings/new", data={**base, "title": ""})
     assert resp.status_code == 422 and "主题" in _text(resp)
     assert mf.counts() == before
