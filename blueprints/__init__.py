@@ -12,6 +12,10 @@ def all_blueprints() -> list[tuple[Blueprint, str | None, bool]]:
     from blueprints.auth.routes import bp as auth_bp
     from blueprints.docs import api as docs_api
     from blueprints.enterprise_portal.routes import bp as enterprise_bp
+
+    # followups
+    from blueprints.followups.api import api as followups_api
+    from blueprints.followups.routes import bp as followups_bp
     from blueprints.inspections.api import api as inspections_api
     from blueprints.inspections.routes import bp as inspections_bp
     from blueprints.main.routes import bp as main_bp
@@ -32,4 +36,7 @@ def all_blueprints() -> list[tuple[Blueprint, str | None, bool]]:
         (policies_api, "/api/v1", True),
         (inspections_api, "/api/v1", True),
         (docs_api, "/api/v1", True),
+        # followups
+        (followups_bp, None, False),
+        (followups_api, "/api/v1", True),
     ]

@@ -1,0 +1,138 @@
+"""Dashboard figures (SPEC §5 "Dashboard"): per department, per jurisdiction, per meeting series.
+
+Each block is one grouped query whatever the number of items, so the dashboard costs the same with 200 or
+200,000 items (bench/followups_bench.py counts the queries).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import Integer, and_, case, func, select
+
+from extensions import db
+from models.department import Department
+from models.enterprise import Enterprise
+from models.followup import FollowUp
+from models.inspection import Inspection
+from models.jurisdiction import Jurisdiction
+from models.user import User
+from operations.errors import Forbidden
+from operations.followup_ledger import MAX_RANGE_DAYS, red_clause
+from operations.followups import thresholds
+from operations.validate import get_date, get_str, invalid, reject_unknown
+
+RESOLVED = ("resolved", "closed")
+
+
+def _subtree(code: str) -> list[int]:
+    rows = db.session.execute(select(Jurisdiction.id, Jurisdiction.parent_id, Jurisdiction.code)).all()
+    root = next((r.id for r in rows if r.code == code), None)
+    if root is None:
+        raise invalid("jurisdiction", _("No jurisdiction with the code %(code)s.", code=code),
+                      "unknown_jurisdiction")
+    children: dict[int | None, list[int]] = {}
+    for r in rows:
+        children.setdefault(r.parent_id, []).append(r.id)
+    out, todo = [], [root]
+    while todo:
+        node = todo.pop()
+        out.append(node)
+        todo.extend(children.get(node, []))
+    return out
+
+
+def _pct(part: int, whole: int) -> float | None:
+    return round(100.0 * part / whole, 1) if whole else None
+
+
+def stats(user: User, args: Mapping[str, Any]) -> dict[str, Any]:
+    if user.role not in ("admin", "secretariat", "official"):
+        raise Forbidden(_("You do not have permission to do this."))
+    reject_unknown(args, ("jurisdiction", "from", "to"))
+    code = get_str(args, "jurisdiction", required=False, max_len=6)
+    start = get_date(args, "from", required=False)
+    end = get_date(args, "to", required=False)
+    if start and end and (end < start or (end - start).days > MAX_RANGE_DAYS):
+        raise invalid("to", _("The date range must run forwards and be at most %(n)s days.", n=MAX_RANGE_DAYS))
+    area = _subtree(code) if code else None
+    th = thresholds()
+
+    item_filter = []
+    if area is not None:
+        item_filter.append(FollowUp.enterprise_id.in_(select(Enterprise.id).where(
+            Enterprise.jurisdiction_id.in_(area))))
+    if start:
+        item_filter.append(FollowUp.assigned_on >= start)
+    if end:
+        item_filter.append(FollowUp.assigned_on <= end)
+
+    def count_if(cond) -> Any:
+        return func.sum(case((cond, 1), else_=0))
+
+    resolved = FollowUp.resolved_on.is_not(None)
+    dept_rows = db.session.execute(
+        select(Department.code, Department.name, func.count(FollowUp.id),
+               count_if(resolved), count_if(and_(resolved, FollowUp.resolved_on <= FollowUp.due_on)),
+               count_if(red_clause(th)), func.avg(FollowUp.rating.cast(Integer)), func.count(FollowUp.rating),
+               count_if(FollowUp.rating >= 3))
+        .join(Department, Department.id == FollowUp.lead_department_id).where(*item_filter)
+        .group_by(Department.code, Department.name).order_by(Department.code)
+    ).all()
+    departments = [
+        {"code": c, "name": n, "assigned": total, "resolved": int(res or 0), "on_time": int(ontime or 0),
+         "on_time_rate": _pct(int(ontime or 0), int(res or 0)), "overdue": int(overdue or 0),
+         "rated": rated, "average_rating": round(float(avg), 2) if avg is not None else None,
+         "satisfaction_rate": _pct(int(satisfied or 0), rated)}
+        for c, n, total, res, ontime, overdue, avg, rated, satisfied in dept_rows
+    ]
+
+    insp_filter = []
+    if area is not None:
+        insp_filter.append(Enterprise.jurisdiction_id.in_(area))
+    if start:
+        insp_filter.append(Inspection.date >= start)
+    if end:
+        insp_filter.append(Inspection.date <= end)
+    done = Inspection.status.in_(("checked_in", "completed"))
+    insp_rows = db.session.execute(
+        select(Jurisdiction.code, Jurisdiction.name,
+               count_if(Inspection.status != "cancelled"),
+               count_if(Inspection.status == "cancelled"),
+               count_if(and_(done, Inspection.on_protected_day, Inspection.justification.is_not(None))))
+        .select_from(Inspection).join(Enterprise, Enterprise.id == Inspection.enterprise_id)
+        .join(Jurisdiction, Jurisdiction.id == Enterprise.jurisdiction_id).where(*insp_filter)
+        .group_by(Jurisdiction.code, Jurisdiction.name).order_by(Jurisdiction.code)
+    ).all()
+    jurisdictions = [
+        {"code": c, "name": n, "allowed": int(allowed or 0), "cancelled": int(cancelled or 0),
+         # Refused bookings are answered (409) but not stored, so they cannot be counted yet.
+         "refused": None, "protected_with_justification": int(protected or 0)}
+        for c, n, allowed, cancelled, protected in insp_rows
+    ]
+
+    totals = db.session.execute(
+        select(func.count(FollowUp.id), count_if(resolved), count_if(FollowUp.status == "closed"),
+               count_if(and_(resolved, FollowUp.resolved_on <= FollowUp.due_on)), count_if(red_clause(th)))
+        .where(*item_filter)).one()
+    total, res, closed, ontime, overdue = (int(v or 0) for v in totals)
+    return {
+        "as_of": th.today.isoformat(),
+        "totals": {"raised": total, "resolved": res, "closed": closed, "on_time_rate": _pct(ontime, res),
+                   "overdue": overdue},
+        "series": series_stats(item_filter),
+        "departments": departments,
+        "jurisdictions": jurisdictions,
+    }
+
+
+def series_stats(item_filter: list) -> list[dict[str, Any]]:
+    """Per meeting series: sessions held, guests, items raised and resolved, on-time rate. Needs the meetings
+    tables (issue 8); until they are on main the list is empty."""
+    try:
+        from models.meeting import Meeting  # type: ignore[import-not-found]  # noqa: F401
+    except ImportError:
+        return []
+    return []
