@@ -12,15 +12,15 @@ from operations.followup_labels import CATEGORY_LABELS, LEVEL_LABELS, RATING_LAB
 
 
 class AssignForm(FlaskForm):
-    source = SelectField(_l("Source"), choices=opts(SOURCE_LABELS.items()))
+    source = SelectField(_l("Source"), choices=opts(SOURCE_LABELS.items()), validate_choice=False)
     meeting_id = StringField(_l("Meeting"), validators=[Length(max=12)])
     uscc = StringField(_l("Enterprise credit code (USCC)"), validators=[Length(max=18)])
     title = StringField(_l("Title"), validators=[Length(max=300)])
     description = TextAreaField(_l("Description"), validators=[Length(max=4000)])
-    category = SelectField(_l("Category"), choices=opts(CATEGORY_LABELS.items()))
+    category = SelectField(_l("Category"), choices=opts(CATEGORY_LABELS.items()), validate_choice=False)
     lead_department = SelectField(_l("Lead department"), choices=[], validate_choice=False)
     assist_departments = SelectMultipleField(_l("Assisting departments"), choices=[], validate_choice=False)
-    level = SelectField(_l("Assignment level"), choices=opts(LEVEL_LABELS.items()))
+    level = SelectField(_l("Assignment level"), choices=opts(LEVEL_LABELS.items()), validate_choice=False)
     workdays = StringField(_l("Time limit (working days)"), validators=[Length(max=4)])
     assigned_on = StringField(_l("Assignment date"), validators=[Length(max=10)], render_kw={"type": "date"})
 
@@ -34,8 +34,13 @@ class ResolveForm(FlaskForm):
 
 
 class RateForm(FlaskForm):
-    rating = SelectField(_l("Rating"), choices=opts((str(k), f"{k} · {v}") for k, v in RATING_LABELS.items()))
+    rating = SelectField(_l("Rating"), choices=[], validate_choice=False)
     comment = TextAreaField(_l("Comment (required when sending the item back)"), validators=[Length(max=2000)])
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        # Built per request: the names are translated in the reader's language.
+        self.rating.choices = opts((str(k), f"{k} · {v}") for k, v in RATING_LABELS.items())
 
 
 class ExtendForm(FlaskForm):
@@ -44,7 +49,8 @@ class ExtendForm(FlaskForm):
 
 
 class DecideForm(FlaskForm):
-    decision = SelectField(_l("Decision"), choices=opts([("approved", _l("Approve")), ("refused", _l("Refuse"))]))
+    decision = SelectField(_l("Decision"), choices=opts([("approved", _l("Approve")), ("refused", _l("Refuse"))]),
+                           validate_choice=False)
     note = StringField(_l("Note"), validators=[Length(max=2000)])
 
 
