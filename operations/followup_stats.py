@@ -122,17 +122,39 @@ def stats(user: User, args: Mapping[str, Any]) -> dict[str, Any]:
         "as_of": th.today.isoformat(),
         "totals": {"raised": total, "resolved": res, "closed": closed, "on_time_rate": _pct(ontime, res),
                    "overdue": overdue},
-        "series": series_stats(item_filter),
+        "series": series_stats(item_filter, area),
         "departments": departments,
         "jurisdictions": jurisdictions,
     }
 
 
-def series_stats(item_filter: list) -> list[dict[str, Any]]:
-    """Per meeting series: sessions held, guests, items raised and resolved, on-time rate. Needs the meetings
-    tables (issue 8); until they are on main the list is empty."""
+def series_stats(item_filter: list, area: list[int] | None = None) -> list[dict[str, Any]]:
+    """Per meeting series: sessions held, guests (accepted invitations of held sessions), items raised at its
+    meetings, resolved, and the on-time rate. Needs the meetings tables (issue 8): empty until they exist."""
     try:
-        from models.meeting import Meeting  # type: ignore[import-not-found]  # noqa: F401
+        from models.meeting import Invitation, Meeting, MeetingSeries  # type: ignore[import-not-found]
     except ImportError:
         return []
-    return []
+    series_where = [MeetingSeries.jurisdiction_id.in_(area)] if area is not None else []
+    held = db.session.execute(
+        select(MeetingSeries.id, MeetingSeries.name, func.count(Meeting.id))
+        .outerjoin(Meeting, and_(Meeting.series_id == MeetingSeries.id, Meeting.status == "held"))
+        .where(*series_where).group_by(MeetingSeries.id, MeetingSeries.name).order_by(MeetingSeries.id)
+    ).all()
+    guests = dict(db.session.execute(
+        select(Meeting.series_id, func.count(Invitation.id)).join(Invitation, Invitation.meeting_id == Meeting.id)
+        .where(Meeting.status == "held", Invitation.status == "accepted").group_by(Meeting.series_id)
+    ).all())
+    resolved = FollowUp.resolved_on.is_not(None)
+    items = {row[0]: row[1:] for row in db.session.execute(
+        select(Meeting.series_id, func.count(FollowUp.id), func.sum(case((resolved, 1), else_=0)),
+               func.sum(case((and_(resolved, FollowUp.resolved_on <= FollowUp.due_on), 1), else_=0)))
+        .join(Meeting, Meeting.id == FollowUp.meeting_id).where(*item_filter).group_by(Meeting.series_id)
+    ).all()}
+    out = []
+    for series_id, name, sessions in held:
+        raised, res, ontime = (int(v or 0) for v in items.get(series_id, (0, 0, 0)))
+        out.append({"id": series_id, "name": name, "sessions_held": sessions,
+                    "guests": int(guests.get(series_id, 0)), "items_raised": raised, "items_resolved": res,
+                    "on_time_rate": _pct(ontime, res)})
+    return out
