@@ -1,0 +1,267 @@
+"""Follow-up ledger benchmark: the ledger page, the API list and the dashboard figures with 200,000 items, and the
+export of 200,000 rows.
+
+Builds the data in a PostgreSQL database (BENCH_DATABASE_URL, default postgresql://postgres@127.0.0.1:5432/
+zq_followups_bench, created if missing; falls back to a temporary SQLite file when no PostgreSQL answers, and
+says so). Measures, through the app (Flask test client: routing, access checks, templates and JSON included):
+
+* p95 latency of each page at two sizes, 20,000 and 200,000 items (target ≤ 200 ms at 200,000);
+* SQL statements per request at both sizes (target: the same count whatever the size);
+* the CSV and XLSX export of all 200,000 rows: time and peak Python memory (tracemalloc; target: bounded,
+  i.e. far below what 200,000 rows held at once would take, and about the same at both sizes).
+
+Run: .venv/bin/python bench/followups_bench.py
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+SIZES = (20_000, 200_000)
+N_DEPARTMENTS = 30
+N_ENTERPRISES = 5_000
+REQUESTS = 40
+TODAY = date(2026, 11, 19)
+P95_TARGET_MS = 200.0
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/zq_followups_bench"
+
+
+def database_url() -> tuple[str, str]:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from config import normalize_database_url
+
+    url = normalize_database_url(os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG))
+    try:
+        base = make_url(url)
+        admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": base.database}).scalar():
+                conn.execute(text(f'CREATE DATABASE "{base.database}"'))
+        admin.dispose()
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        return url, "PostgreSQL"
+    except Exception as err:
+        print(f"PostgreSQL not available ({type(err).__name__}); using SQLite — figures are not the target's")
+        return f"sqlite:///{tempfile.mkdtemp(prefix='zhengqi-bench-')}/bench.sqlite3", "SQLite"
+
+
+def reference_data(app) -> dict:
+    from sqlalchemy import insert, select
+
+    from extensions import db
+    from models import Department, Enterprise, Jurisdiction, User
+    from operations.auth import issue_token
+    from rules.uscc import make_uscc
+
+    with app.app_context():
+        city = Jurisdiction(code="430200", name="株洲市")
+        db.session.add(city)
+        db.session.flush()
+        district = Jurisdiction(code="430212", name="渌口区", parent_id=city.id)
+        db.session.add(district)
+        db.session.flush()
+        db.session.execute(insert(Department), [
+            {"code": f"zz-d{i:02d}", "name": f"株洲市承办单位{i}", "jurisdiction_id": city.id, "handles": True,
+             "inspects": False} for i in range(N_DEPARTMENTS)])
+        db.session.execute(insert(Enterprise), [
+            {"uscc": make_uscc("9", "1", "430200", f"MF{n:07d}"), "name": f"株洲企业{n}有限公司",
+             "jurisdiction_id": district.id if n % 2 else city.id, "ownership": "private"}
+            for n in range(N_ENTERPRISES)])
+        dept_ids = list(db.session.scalars(select(Department.id).order_by(Department.id)))
+        ent_ids = list(db.session.scalars(select(Enterprise.id).order_by(Enterprise.id)))
+        from werkzeug.security import generate_password_hash
+
+        pw = generate_password_hash("bench-password", method="pbkdf2:sha256:1000")
+        sec = User(email="sec@bench.gov.cn", name="秘书处", role="secretariat", password_hash=pw)
+        dept_user = User(email="dept@bench.gov.cn", name="承办人", role="department", department_id=dept_ids[0],
+                         password_hash=pw)
+        db.session.add_all([sec, dept_user])
+        db.session.commit()
+        return {"dept_ids": dept_ids, "ent_ids": ent_ids, "sec_id": sec.id, "dept_user_id": dept_user.id,
+                "sec_headers": {"Authorization": f"Bearer {issue_token(sec, 'bench')}"},
+                "dept_headers": {"Authorization": f"Bearer {issue_token(dept_user, 'bench')}"}}
+
+
+def add_items(app, ref: dict, start: int, count: int) -> None:
+    """Items over the past year in every state, 30 % with an assisting department, 2 % supervised."""
+    from sqlalchemy import insert
+
+    from extensions import db
+    from models.followup import FollowUp, follow_up_assists
+    from rules.followups import due_date
+    from rules.workdays import DEFAULT_CALENDAR
+
+    rng = random.Random(start)
+    levels = ("immediate", "joint", "leader")
+    with app.app_context():
+        for chunk in range(start, start + count, 10_000):
+            rows, assists = [], []
+            for n in range(chunk, min(chunk + 10_000, start + count)):
+                assigned = TODAY - timedelta(days=rng.randint(0, 360))
+                level = levels[n % 3]
+                due = due_date(assigned, level, DEFAULT_CALENDAR)
+                status = rng.choices(("assigned", "in_progress", "resolved", "closed"), (2, 3, 1, 4))[0]
+                resolved = assigned + timedelta(days=rng.randint(1, 40)) if status in ("resolved", "closed") else None
+                if resolved and resolved > TODAY:
+                    resolved = TODAY
+                rows.append({
+                    "id": n + 1, "source": ("meeting", "visit", "request", "hotline")[n % 4],
+                    "meeting_id": (n % 400) + 1 if n % 4 < 2 else None, "enterprise_id": rng.choice(ref["ent_ids"]),
+                    "title": f"问题{n}：用地审批进度",
+                    "description": "=企业反映的问题描述" if n % 97 == 0 else "企业反映的问题描述",
+                    "category": "land", "lead_department_id": ref["dept_ids"][n % N_DEPARTMENTS], "level": level,
+                    "workdays": {"immediate": 5, "joint": 15, "leader": 30}[level], "assigned_on": assigned,
+                    "due_on": due, "status": status,
+                    "last_progress_on": min(TODAY, assigned + timedelta(days=rng.randint(0, 30))),
+                    "resolution": "已办结" if resolved else None, "resolved_on": resolved,
+                    "closed_on": resolved if status == "closed" else None,
+                    "close_reason": "rated" if status == "closed" else None, "reopen_count": 0,
+                    "rating": rng.randint(1, 5) if status == "closed" else None,
+                    "supervised_on": assigned if n % 50 == 0 else None,
+                })
+                if n % 10 < 3:
+                    assists.append({"follow_up_id": n + 1,
+                                    "department_id": ref["dept_ids"][(n + 7) % N_DEPARTMENTS]})
+            db.session.execute(insert(FollowUp), rows)
+            if assists:
+                db.session.execute(insert(follow_up_assists), assists)
+            db.session.commit()
+        if db.engine.dialect.name == "postgresql":
+            from sqlalchemy import text
+
+            with db.engine.begin() as conn:
+                conn.execute(text("SELECT setval('follow_ups_id_seq', (SELECT max(id) FROM follow_ups))"))
+                conn.execute(text("ANALYZE"))
+
+
+class QueryCounter:
+    def __init__(self, engine) -> None:
+        from sqlalchemy import event
+
+        self.count = 0
+        event.listen(engine, "before_cursor_execute", self._hit)
+
+    def _hit(self, *_args) -> None:
+        self.count += 1
+
+
+def measure(app, client, url: str, headers: dict | None, counter: QueryCounter) -> tuple[float, float, int]:
+    client.get(url, headers=headers)  # warm-up (templates, calendar, plans)
+    times, queries = [], set()
+    for _ in range(REQUESTS):
+        counter.count = 0
+        t = time.perf_counter()
+        resp = client.get(url, headers=headers)
+        times.append((time.perf_counter() - t) * 1000)
+        queries.add(counter.count)
+        assert resp.status_code == 200, (url, resp.status_code, resp.get_data(as_text=True)[:300])
+    times.sort()
+    p95 = times[int(0.95 * (len(times) - 1))]
+    assert len(queries) == 1, f"query count varies between identical requests: {queries}"
+    return statistics.median(times), p95, queries.pop()
+
+
+def export_peak(client, url: str, headers: dict) -> tuple[float, float, int]:
+    tracemalloc.start()
+    t = time.perf_counter()
+    resp = client.get(url, headers=headers, buffered=False)
+    size = sum(len(chunk) for chunk in resp.response)
+    elapsed = time.perf_counter() - t
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert resp.status_code == 200
+    return elapsed, peak / 1e6, size
+
+
+def main() -> int:
+    os.environ.setdefault("SECRET_KEY", "bench")
+    url, engine_name = database_url()
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from extensions import db
+    from operations import checks
+
+    checks.local_today = lambda: TODAY  # the figures must not depend on the day the bench runs
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "WTF_CSRF_ENABLED": False,
+                      "RATELIMIT_ENABLED": False})
+    with app.app_context():
+        upgrade(directory=os.path.join(app.root_path, "migrations"))
+    ref = reference_data(app)
+    with app.app_context():
+        counter = QueryCounter(db.engine)
+
+    def logged_in(email: str):
+        client = app.test_client()
+        resp = client.post("/login", data={"email": email, "password": "bench-password"})
+        assert resp.status_code == 302, resp.get_data(as_text=True)[:300]
+        return client
+    pages = [
+        ("ledger page (secretariat)", "/follow-ups", "sec_page"),
+        ("ledger page, red filter", "/follow-ups?warning=red", "sec_page"),
+        ("department queue page", "/follow-ups", "dept_page"),
+        ("API list (secretariat)", "/api/v1/follow-ups?limit=50", "sec_api"),
+        ("API list, department, yellow", "/api/v1/follow-ups?warning=yellow&limit=50", "dept_api"),
+        ("dashboard page", "/", "sec_page"),
+        ("dashboard figures (stats.json)", "/follow-ups/stats.json", "sec_page"),
+        ("API stats", "/api/v1/stats", "sec_api"),
+    ]
+    results: dict[str, list[tuple[float, float, int]]] = {name: [] for name, _u, _c in pages}
+    exports: list[tuple[int, str, float, float, int]] = []
+    built = 0
+    ok = True
+    for size in SIZES:
+        t = time.perf_counter()
+        add_items(app, ref, built, size - built)
+        built = size
+        print(f"{engine_name}: {size:,} items built in {time.perf_counter() - t:.1f} s", flush=True)
+        clients = {"sec_page": logged_in("sec@bench.gov.cn"), "dept_page": logged_in("dept@bench.gov.cn"),
+                   "sec_api": app.test_client(), "dept_api": app.test_client()}
+        headers = {"sec_page": None, "dept_page": None, "sec_api": ref["sec_headers"],
+                   "dept_api": ref["dept_headers"]}
+        for name, page_url, who in pages:
+            results[name].append(measure(app, clients[who], page_url, headers[who], counter))
+        for fmt in ("csv", "xlsx"):
+            elapsed, peak, nbytes = export_peak(clients["sec_api"], f"/api/v1/follow-ups/export.{fmt}",
+                                                ref["sec_headers"])
+            exports.append((size, fmt, elapsed, peak, nbytes))
+    print()
+    print(f"{'page':34} " + "  ".join(f"{f'{s:,} items: median / p95 / SQL':>34}" for s in SIZES))
+    for name, rows in results.items():
+        cells = "  ".join(f"{m:>12.1f} ms {p:>8.1f} ms {q:>6} q" for m, p, q in rows)
+        same = len({q for _m, _p, q in rows}) == 1
+        fast = rows[-1][1] <= P95_TARGET_MS
+        ok &= same and fast
+        print(f"{name:34} {cells}   p95 ≤ {P95_TARGET_MS:.0f} ms: {'OK' if fast else 'MISSED'}; "
+              f"queries constant: {'OK' if same else 'MISSED'}")
+    print()
+    for size, fmt, elapsed, peak, nbytes in exports:
+        print(f"export {fmt.upper():4} {size:>8,} rows: {elapsed:6.2f} s, {nbytes / 1e6:6.1f} MB file, "
+              f"peak Python memory {peak:6.1f} MB")
+    peaks = {fmt: [p for s, f, _e, p, _n in exports if f == fmt] for fmt in ("csv", "xlsx")}
+    for fmt, (small, large) in peaks.items():
+        bounded = large <= max(2 * small, small + 20)
+        ok &= bounded
+        print(f"  {fmt.upper()} peak memory at 10× the rows: {large / small if small else 0:.1f}× "
+              f"— bounded: {'OK' if bounded else 'MISSED'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
