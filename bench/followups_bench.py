@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -133,21 +133,39 @@ def add_items(app, ref: dict, start: int, count: int) -> None:
                     "closed_on": resolved if status == "closed" else None,
                     "close_reason": "rated" if status == "closed" else None, "reopen_count": 0,
                     "rating": rng.randint(1, 5) if status == "closed" else None,
-                    "supervised_on": assigned if n % 50 == 0 else None,
+                    "supervised_on": assigned if n % 50 == 0 else None, "created_at": datetime(2026, 11, 19),
                 })
                 if n % 10 < 3:
                     assists.append({"follow_up_id": n + 1,
                                     "department_id": ref["dept_ids"][(n + 7) % N_DEPARTMENTS]})
-            db.session.execute(insert(FollowUp), rows)
-            if assists:
-                db.session.execute(insert(follow_up_assists), assists)
-            db.session.commit()
+            if db.engine.dialect.name == "postgresql":
+                _copy(db, FollowUp.__table__.name, rows)
+                if assists:
+                    _copy(db, follow_up_assists.name, assists)
+            else:
+                db.session.execute(insert(FollowUp), rows)
+                if assists:
+                    db.session.execute(insert(follow_up_assists), assists)
+                db.session.commit()
         if db.engine.dialect.name == "postgresql":
             from sqlalchemy import text
 
             with db.engine.begin() as conn:
                 conn.execute(text("SELECT setval('follow_ups_id_seq', (SELECT max(id) FROM follow_ups))"))
                 conn.execute(text("ANALYZE"))
+
+
+def _copy(db, table: str, rows: list[dict]) -> None:
+    """PostgreSQL COPY: building 200,000 rows takes seconds instead of minutes of INSERTs."""
+    cols = list(rows[0])
+    raw = db.engine.raw_connection()
+    try:
+        with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in cols])
+        raw.commit()
+    finally:
+        raw.close()
 
 
 class QueryCounter:

@@ -74,6 +74,21 @@ SCHEMAS: dict[str, Any] = {
         },
     },
 }
+ROWS = {"type": "array", "items": {"type": "object"}}
+SCHEMAS["FollowUpStats"] = {
+    "type": "object",
+    "required": ["as_of", "totals", "series", "departments", "jurisdictions"],
+    "properties": {
+        "as_of": DATE,
+        "totals": {"type": "object", "description": "raised, resolved, closed, on_time_rate (%), overdue"},
+        "series": {**ROWS, "description": "Per meeting series: sessions_held, guests, items_raised, "
+                   "items_resolved, on_time_rate"},
+        "departments": {**ROWS, "description": "Per lead department: assigned, resolved, on_time, on_time_rate, "
+                        "overdue, rated, average_rating, satisfaction_rate (ratings ≥ 3)"},
+        "jurisdictions": {**ROWS, "description": "Inspections per jurisdiction: allowed (not cancelled), "
+                          "cancelled, refused (null: refusals are not stored), protected_with_justification"},
+    },
+}
 COMPONENTS["schemas"].update(SCHEMAS)
 ITEM = {"$ref": REF + "FollowUp"}
 
@@ -138,5 +153,5 @@ PATHS: dict[str, Any] = {
     "/api/v1/stats": {"get": {
         "summary": "Dashboard figures: totals, per series, per department, per jurisdiction", "tags": ["Follow-ups"],
         "parameters": [query("jurisdiction"), query("from", fmt="date"), query("to", fmt="date")],
-        "responses": {**ok("Figures", {"type": "object"}), **errors(401, 403, 422)}}},
+        "responses": {**ok("Figures", {"$ref": REF + "FollowUpStats"}), **errors(401, 403, 422)}}},
 }

@@ -399,3 +399,29 @@ def test_unrated_resolution_closes_after_ten_working_days(client, fu_world):
     assert item.status == "closed" and item.close_reason == "unrated"
     assert [e.kind for e in item.events][-1] == "closed"
     assert followup_loop.close_unrated(D(2026, 12, 5)) == []
+
+
+# ------------------------------------------------------------------------------------------ documented shapes
+
+
+def test_answers_match_the_openapi_document(client, fu_world):
+    from tests.api.test_openapi_responses import conforms
+
+    w = fu_world
+    spec = client.get("/api/v1/openapi.json").get_json()
+    created = client.post("/api/v1/follow-ups", json=w.payload(), headers=w.headers(w.secretariat))
+    item = conforms(spec, created, "/api/v1/follow-ups", "post")
+    iid = item["id"]
+    path = "/api/v1/follow-ups/{item_id}"
+    conforms(spec, _get(client, w, w.secretariat, iid), path, "get")
+    conforms(spec, client.get("/api/v1/follow-ups", headers=w.headers(w.secretariat)), "/api/v1/follow-ups", "get")
+    conforms(spec, _post(client, w, w.lead_user, iid, "progress", {"note": "在办"}), path + "/progress", "post")
+    conforms(spec, _post(client, w, w.lead_user, iid, "extend", {"due_date": "2026-12-04", "reason": "r"}),
+             path + "/extend", "post")
+    conforms(spec, _post(client, w, w.secretariat, iid, "extension-decision", {"decision": "refused"}),
+             path + "/extension-decision", "post")
+    conforms(spec, _post(client, w, w.secretariat, iid, "supervise"), path + "/supervise", "post")
+    conforms(spec, _post(client, w, w.lead_user, iid, "resolve", {"resolution": "好"}), path + "/resolve", "post")
+    conforms(spec, _post(client, w, w.enterprise_user, iid, "rate", {"rating": 5}), path + "/rate", "post")
+    conforms(spec, _post(client, w, w.enterprise_user, iid, "rate", {"rating": 5}), path + "/rate", "post")  # 409
+    conforms(spec, client.get("/api/v1/stats", headers=w.headers(w.secretariat)), "/api/v1/stats", "get")
