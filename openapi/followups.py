@@ -110,6 +110,8 @@ FILTERS = [
     query("meeting", "integer"), query("supervised", "boolean"),
     query("from", fmt="date", description="Assigned on or after"),
     query("to", fmt="date", description="Assigned on or before"),
+    query("sort", enum=["urgency", "assigned"], description="Default: urgency (red, yellow, then by due date) "
+          "for departments and enterprises, newest assignment first for the others"),
 ]
 EXPORT = {"get": {"summary": "The ledger (台账), Chinese headers; values starting with = + - @ are neutralised",
                   "tags": ["Follow-ups"], "parameters": FILTERS,

@@ -84,6 +84,7 @@ register(
         "status": _l("Status"),
         "from": _l("From"),
         "to": _l("To"),
+        "sort": _l("Order"),
         "limit": _l("Limit"),
         "offset": _l("Offset"),
     },
@@ -96,6 +97,7 @@ register(
         "warning": WARNING_LABELS,
         "rating": RATING_LABELS,
         "decision": DECISION_LABELS,
+        "sort": {"urgency": _l("Most urgent first"), "assigned": _l("Newest assignments first")},
         "follow_up_extensions.status": EXTENSION_STATUS_LABELS,
     },
 )

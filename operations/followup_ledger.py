@@ -29,7 +29,12 @@ from operations.followups import hosted_meeting_ids, thresholds
 from operations.validate import get_bool, get_choice, get_date, get_int, get_str, invalid
 from rules import followups as fr
 
-FILTERS = ("status", "department", "warning", "uscc", "meeting", "supervised", "from", "to")
+FILTERS = ("status", "department", "warning", "uscc", "meeting", "supervised", "from", "to", "sort")
+SORTS = ("urgency", "assigned")
+# A department or an enterprise works through its own list most urgent first; the secretariat's ledger of the
+# whole city opens on the newest assignments, which an index serves at any size (urgency is computed per row,
+# so sorting 200,000 items by it means reading them all; `sort=urgency` still asks for it).
+URGENCY_FIRST = ("department", "enterprise")
 VIEWERS = ("admin", "secretariat", "department", "enterprise", "official")
 MAX_RANGE_DAYS = 366
 
@@ -74,7 +79,7 @@ def visible_clause(user: User):
 
 
 def statement(user: User, args: Mapping[str, Any], th: fr.Thresholds | None = None, *,
-              order: str = "urgency") -> Select:
+              order: str | None = None) -> Select:
     """Items visible to ``user`` matching the filters; every bad filter is a 422 naming it."""
     th = th or thresholds()
     stmt = select(FollowUp)
@@ -120,6 +125,8 @@ def statement(user: User, args: Mapping[str, Any], th: fr.Thresholds | None = No
         stmt = stmt.where(FollowUp.assigned_on >= start)
     if end:
         stmt = stmt.where(FollowUp.assigned_on <= end)
+    sort = get_choice(args, "sort", SORTS, required=False)
+    order = order or sort or ("urgency" if user.role in URGENCY_FIRST else "assigned")
     if order == "urgency":
         stmt = stmt.order_by(urgency(th), FollowUp.due_on, FollowUp.id)
     else:

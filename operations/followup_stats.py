@@ -77,7 +77,7 @@ def stats(user: User, args: Mapping[str, Any]) -> dict[str, Any]:
         select(Department.code, Department.name, func.count(FollowUp.id),
                count_if(resolved), count_if(and_(resolved, FollowUp.resolved_on <= FollowUp.due_on)),
                count_if(red_clause(th)), func.avg(FollowUp.rating.cast(Integer)), func.count(FollowUp.rating),
-               count_if(FollowUp.rating >= 3))
+               count_if(FollowUp.rating >= 3), count_if(FollowUp.status == "closed"))
         .join(Department, Department.id == FollowUp.lead_department_id).where(*item_filter)
         .group_by(Department.code, Department.name).order_by(Department.code)
     ).all()
@@ -86,7 +86,7 @@ def stats(user: User, args: Mapping[str, Any]) -> dict[str, Any]:
          "on_time_rate": _pct(int(ontime or 0), int(res or 0)), "overdue": int(overdue or 0),
          "rated": rated, "average_rating": round(float(avg), 2) if avg is not None else None,
          "satisfaction_rate": _pct(int(satisfied or 0), rated)}
-        for c, n, total, res, ontime, overdue, avg, rated, satisfied in dept_rows
+        for c, n, total, res, ontime, overdue, avg, rated, satisfied, _closed in dept_rows
     ]
 
     insp_filter = []
@@ -113,11 +113,12 @@ def stats(user: User, args: Mapping[str, Any]) -> dict[str, Any]:
         for c, n, allowed, cancelled, protected in insp_rows
     ]
 
-    totals = db.session.execute(
-        select(func.count(FollowUp.id), count_if(resolved), count_if(FollowUp.status == "closed"),
-               count_if(and_(resolved, FollowUp.resolved_on <= FollowUp.due_on)), count_if(red_clause(th)))
-        .where(*item_filter)).one()
-    total, res, closed, ontime, overdue = (int(v or 0) for v in totals)
+    # Every item has one lead department, so the totals are the sums of the department rows (no second scan).
+    total = sum(d["assigned"] for d in departments)
+    res = sum(d["resolved"] for d in departments)
+    ontime = sum(d["on_time"] for d in departments)
+    overdue = sum(d["overdue"] for d in departments)
+    closed = sum(int(row[-1] or 0) for row in dept_rows)
     return {
         "as_of": th.today.isoformat(),
         "totals": {"raised": total, "resolved": res, "closed": closed, "on_time_rate": _pct(ontime, res),

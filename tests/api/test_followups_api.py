@@ -334,8 +334,12 @@ def test_warning_filters_agree_with_the_row_warnings(client, fu_world):
     got = {warn: [i["id"] for i in client.get(f"/api/v1/follow-ups?warning={warn}", headers=h).get_json()["items"]]
            for warn in ("red", "yellow", "none")}
     assert got == {"red": [red], "yellow": [yellow, stale], "none": [quiet]}
-    everything = client.get("/api/v1/follow-ups", headers=h).get_json()["items"]
+    everything = client.get("/api/v1/follow-ups?sort=urgency", headers=h).get_json()["items"]
     assert [i["id"] for i in everything] == [red, yellow, stale, quiet]  # most urgent first
+    newest = client.get("/api/v1/follow-ups", headers=h).get_json()["items"]  # the secretariat's default
+    assert [i["id"] for i in newest] == [quiet, yellow, red, stale]
+    queue = client.get("/api/v1/follow-ups", headers=w.headers(w.lead_user)).get_json()["items"]
+    assert [i["id"] for i in queue] == [red, yellow, stale, quiet]  # a department's default
     assert {i["id"]: i["warning"] for i in everything} == {red: "red", yellow: "yellow", stale: "yellow",
                                                              quiet: None}
     # A progress note clears the silence warning.
@@ -356,7 +360,7 @@ def test_warning_turns_red_the_day_after_the_due_date(client, fu_world):
     ("query", "field"),
     [("status=done", "status"), ("warning=orange", "warning"), ("supervised=maybe", "supervised"),
      ("from=2026-02-30", "from"), ("from=2026-11-20&to=2026-11-01", "to"), ("department=zz-nope", "department"),
-     ("meeting=abc", "meeting"), ("limit=501", "limit")],
+     ("meeting=abc", "meeting"), ("limit=501", "limit"), ("sort=name", "sort")],
 )
 def test_bad_list_filters_are_422(client, fu_world, query, field):
     w = fu_world
