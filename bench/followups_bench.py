@@ -154,7 +154,10 @@ def add_items(app, ref: dict, start: int, count: int) -> None:
 
             with db.engine.begin() as conn:
                 conn.execute(text("SELECT setval('follow_ups_id_seq', (SELECT max(id) FROM follow_ups))"))
-                conn.execute(text("ANALYZE"))
+            # What autovacuum does on a live database after a bulk load: statistics and the visibility map that
+            # lets the dashboard's figures come from the covering index alone.
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("VACUUM ANALYZE"))
 
 
 def _copy(db, table: str, rows: list[dict]) -> None:
@@ -198,8 +201,8 @@ def measure(app, client, url: str, headers: dict | None, counter: QueryCounter) 
 
 
 def export_child(url: str, fmt: str) -> tuple[float, float, int]:
-    """Run one export in a fresh process and return (seconds, peak RSS growth in MB, bytes): a process of its
-    own so the peak is the export's, not the bench's (which has held 10,000-row build batches)."""
+    """Run one export in a fresh process and return (seconds, peak RSS in MB, bytes): a process of its own so
+    the peak is the export's (app included), not the bench's, which has held 10,000-row build batches."""
     import json
     import subprocess
 
@@ -228,14 +231,13 @@ def export_main(fmt: str, url: str) -> None:
         from operations import followup_ledger as ledger
 
         login_user(db.session.scalar(select(User).where(User.email == "sec@bench.gov.cn")))
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         t = time.perf_counter()
         export = ledger.export_csv if fmt == "csv" else ledger.export_xlsx
         chunks = export(_user(), {})
         size = sum(len(c) for c in chunks)
         elapsed = time.perf_counter() - t
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"seconds": elapsed, "peak_mb": (peak - before) / 1024, "bytes": size}))
+    print(json.dumps({"seconds": elapsed, "peak_mb": peak / 1024, "bytes": size}))
 
 
 def _user():
@@ -282,6 +284,7 @@ def main() -> int:
     exports: list[tuple[int, str, float, float, int]] = []
     built = 0
     ok = True
+    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (shared machine)")
     for size in SIZES:
         t = time.perf_counter()
         add_items(app, ref, built, size - built)
@@ -298,7 +301,7 @@ def main() -> int:
         for fmt in ("csv", "xlsx"):
             elapsed, peak, nbytes = export_child(url, fmt)
             exports.append((size, fmt, elapsed, peak, nbytes))
-            print(f"  export {fmt}: {elapsed:.1f} s, peak RSS +{peak:.1f} MB", flush=True)
+            print(f"  export {fmt}: {elapsed:.1f} s, peak RSS {peak:.1f} MB", flush=True)
     print()
     print(f"{'page':34} " + "  ".join(f"{f'{s:,} items: median / p95 / SQL':>34}" for s in SIZES))
     for name, rows in results.items():
@@ -311,13 +314,14 @@ def main() -> int:
     print()
     for size, fmt, elapsed, peak, nbytes in exports:
         print(f"export {fmt.upper():4} {size:>8,} rows: {elapsed:6.2f} s, {nbytes / 1e6:6.1f} MB file, "
-              f"peak memory (RSS growth of the exporting process) {peak:6.1f} MB")
+              f"peak RSS of the exporting process {peak:6.1f} MB")
     peaks = {fmt: [p for s, f, _e, p, _n in exports if f == fmt] for fmt in ("csv", "xlsx")}
     for fmt, (small, large) in peaks.items():
-        bounded = large <= max(2 * small, small + 20)
+        bounded = large <= small * 1.25 + 10  # 10× the rows, at most a quarter more memory
         ok &= bounded
         print(f"  {fmt.upper()} peak memory at 10× the rows: {large / small if small else 0:.1f}× "
               f"— bounded: {'OK' if bounded else 'MISSED'}")
+    print(f"load average at end: {os.getloadavg()[0]:.1f}")
     return 0 if ok else 1
 
 

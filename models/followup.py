@@ -27,8 +27,9 @@ follow_up_assists = Table(
 class FollowUp(db.Model):
     __tablename__ = "follow_ups"
     __table_args__ = (
-        # The ledger's common filters and the department queue's urgency order (status, due date).
-        Index("ix_follow_ups_lead_status_due", "lead_department_id", "status", "due_on"),
+        # A department's items, and the dashboard's per-department figures: the columns they count are in the
+        # index, so PostgreSQL answers from the index alone (an index-only scan) instead of reading every row.
+        Index("ix_follow_ups_lead_figures", "lead_department_id", "status", "due_on", "resolved_on", "rating"),
         Index("ix_follow_ups_status_due", "status", "due_on"),
         Index("ix_follow_ups_enterprise_status", "enterprise_id", "status"),
     )
