@@ -36,10 +36,10 @@ class FollowUp(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(String(20))
-    # Links to the meeting (issue 8) and to the issue of its minutes the item came from; plain integers until
-    # the meetings tables are on main, then foreign keys.
-    meeting_id: Mapped[Optional[int]] = mapped_column(index=True)
-    minutes_issue_id: Mapped[Optional[int]]
+    # The meeting or visit the item was raised at, and the issue of its minutes it was made from (one item per
+    # issue: a second assignment of the same issue is a 409, not a duplicate row).
+    meeting_id: Mapped[Optional[int]] = mapped_column(ForeignKey("meetings.id"), index=True)
+    minutes_issue_id: Mapped[Optional[int]] = mapped_column(ForeignKey("minutes_issues.id"), unique=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"))
     title: Mapped[str] = mapped_column(String(300))
     description: Mapped[Optional[str]] = mapped_column(Text)

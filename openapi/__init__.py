@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from openapi import auth, quietdays, reference
+from openapi import auth, meetings, quietdays, reference
 from openapi import followups as followups_doc  # followups
 from openapi.common import COMPONENTS
 
 # Each module exposes PATHS (and may add to COMPONENTS["schemas"]); order only affects the document's order.
-FEATURES = (auth, reference, quietdays, followups_doc)  # followups: followups_doc
+FEATURES = (auth, reference, quietdays)
+FEATURES += (meetings,)  # meetings
+FEATURES += (followups_doc,)  # followups
 
 
 def build_openapi() -> dict[str, Any]:

@@ -3,9 +3,13 @@ message names a field by its label and a choice by its name (codes only in ``det
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 
-from operations.labels import register
+from operations.labels import choice_label, field_label, register
+from operations.validate import invalid
 
 SOURCE_LABELS = {
     "meeting": _l("Meeting"),
@@ -57,47 +61,52 @@ EVENT_LABELS = {
 EXTENSION_STATUS_LABELS = {"pending": _l("Pending"), "approved": _l("Approved"), "refused": _l("Refused")}
 DECISION_LABELS = {"approved": _l("Approve"), "refused": _l("Refuse")}
 
+CHOICES = {
+    "follow_ups.source": SOURCE_LABELS,
+    "follow_ups.category": CATEGORY_LABELS,
+    "follow_ups.level": LEVEL_LABELS,
+    "follow_ups.status": STATUS_LABELS,
+    "follow_ups.warning": WARNING_LABELS,
+    "follow_ups.rating": RATING_LABELS,
+    "follow_ups.sort": {"urgency": _l("Most urgent first"), "assigned": _l("Newest assignments first")},
+    "follow_up_extensions.decision": DECISION_LABELS,
+    "follow_up_extensions.status": EXTENSION_STATUS_LABELS,
+}
+
+# Only codes whose label fits every form that uses them are registered bare (the registry is global); fields
+# another feature already names (title, uscc, description, category, reason, note, status) keep its label.
 register(
     fields={
         "source": _l("Source"),
         "meeting_id": _l("Meeting"),
-        "meeting": _l("Meeting"),
-        "uscc": _l("Enterprise credit code (USCC)"),
-        "title": _l("Title"),
-        "description": _l("Description"),
-        "category": _l("Category"),
+        "minutes_issue_id": _l("Issue in the minutes"),
         "lead_department": _l("Lead department"),
         "assist_departments": _l("Assisting departments"),
-        "department": _l("Department"),
         "level": _l("Assignment level"),
         "workdays": _l("Time limit (working days)"),
         "assigned_on": _l("Assignment date"),
-        "due_date": _l("Due date"),
-        "note": _l("Note"),
         "resolution": _l("Resolution"),
         "rating": _l("Rating"),
         "comment": _l("Comment"),
-        "reason": _l("Reason"),
         "decision": _l("Decision"),
         "warning": _l("Warning"),
         "supervised": _l("Under supervision"),
-        "status": _l("Status"),
-        "from": _l("From"),
-        "to": _l("To"),
         "sort": _l("Order"),
-        "limit": _l("Limit"),
-        "offset": _l("Offset"),
     },
-    choices={
-        "source": SOURCE_LABELS,
-        "category": CATEGORY_LABELS,
-        "level": LEVEL_LABELS,
-        "follow_ups.status": STATUS_LABELS,
-        "status": STATUS_LABELS,
-        "warning": WARNING_LABELS,
-        "rating": RATING_LABELS,
-        "decision": DECISION_LABELS,
-        "sort": {"urgency": _l("Most urgent first"), "assigned": _l("Newest assignments first")},
-        "follow_up_extensions.status": EXTENSION_STATUS_LABELS,
-    },
+    choices=CHOICES,
 )
+
+
+def get_choice(data: Mapping[str, Any], field: str, choices: tuple[str, ...], key: str, *,
+               required: bool = True, default: Any = None) -> Any:
+    """operations.validate.get_choice, naming the choices by the table-qualified ``key`` ("follow_ups.status")
+    while ``details.field`` stays the API's code."""
+    value = data.get(field)
+    if value is None or value == "":
+        if required:
+            raise invalid(field, _l("%(field)s is required.", field=field_label(field)), "missing_field")
+        return default
+    if value not in choices:
+        names = "、".join(choice_label(key, c) for c in choices)
+        raise invalid(field, _l("%(field)s must be one of: %(choices)s.", field=field_label(field), choices=names))
+    return value

@@ -26,7 +26,7 @@ from models.user import User
 from operations import followup_labels as fl
 from operations.errors import Forbidden
 from operations.followups import hosted_meeting_ids, thresholds
-from operations.validate import get_bool, get_choice, get_date, get_int, get_str, invalid
+from operations.validate import get_bool, get_date, get_int, get_str, invalid
 from rules import followups as fr
 
 FILTERS = ("status", "department", "warning", "uscc", "meeting", "supervised", "from", "to", "sort")
@@ -89,7 +89,7 @@ def statement(user: User, args: Mapping[str, Any], th: fr.Thresholds | None = No
     where = visible_clause(user)
     if where is not None:
         stmt = stmt.where(where)
-    status = get_choice(args, "status", fr.STATUSES, required=False)
+    status = fl.get_choice(args, "status", fr.STATUSES, "follow_ups.status", required=False)
     if status:
         stmt = stmt.where(FollowUp.status == status)
     code = get_str(args, "department", required=False, max_len=40)
@@ -98,7 +98,7 @@ def statement(user: User, args: Mapping[str, Any], th: fr.Thresholds | None = No
         if dept_id is None:
             raise invalid("department", _("No department with the code %(code)s.", code=code), "unknown_department")
         stmt = stmt.where(_department_items(dept_id))
-    warning = get_choice(args, "warning", ("yellow", "red", "none"), required=False)
+    warning = fl.get_choice(args, "warning", ("yellow", "red", "none"), "follow_ups.warning", required=False)
     if warning == "red":
         stmt = stmt.where(red_clause(th))
     elif warning == "yellow":
@@ -128,7 +128,7 @@ def statement(user: User, args: Mapping[str, Any], th: fr.Thresholds | None = No
         stmt = stmt.where(FollowUp.assigned_on >= start)
     if end:
         stmt = stmt.where(FollowUp.assigned_on <= end)
-    sort = get_choice(args, "sort", SORTS, required=False)
+    sort = fl.get_choice(args, "sort", SORTS, "follow_ups.sort", required=False)
     order = order or sort or ("urgency" if user.role in URGENCY_FIRST else "assigned")
     if order == "urgency":
         stmt = stmt.order_by(urgency(th), FollowUp.due_on, FollowUp.id)
@@ -159,7 +159,7 @@ def neutralise(value: object) -> object:
 
 
 def headers() -> list[str]:
-    return [_("No."), _("Enterprise"), _("Credit code"), _("Title"), _("Description"), _("Category"),
+    return [_("No."), _("Enterprise"), _("Credit code"), _("Issue"), _("Issue description"), _("Category"),
             _("Source"), _("Lead department"), _("Assisting departments"), _("Assignment level"),
             _("Assignment date"), _("Due date"), _("Status"), _("Warning"), _("Under supervision"),
             _("Resolution"), _("Resolved on"), _("Rating"), _("Sent back"), _("Closed on")]

@@ -18,11 +18,12 @@ from extensions import db
 from models.followup import FollowUp, FollowUpExtension, FollowUpRating
 from models.user import User
 from operations import audit, checks, concurrency
+from operations import followup_labels as fl
 from operations.calendar import load_calendar
 from operations.errors import DomainError, Forbidden
 from operations.followup_labels import STATUS_LABELS
 from operations.followups import add_event, audit_json, can_see, get_item, pending_extension
-from operations.validate import get_choice, get_date, get_int, get_str, invalid, reject_unknown
+from operations.validate import get_date, get_int, get_str, invalid, reject_unknown
 from rules import followups as fr
 
 
@@ -152,7 +153,7 @@ def decide_extension(user: User, item_id: int, data: Mapping[str, Any]) -> Follo
         raise Forbidden(_("Only the secretariat decides on extensions."))
     item = get_item(item_id)
     reject_unknown(data, ("decision", "note"))
-    decision = get_choice(data, "decision", ("approved", "refused"))
+    decision = fl.get_choice(data, "decision", ("approved", "refused"), "follow_up_extensions.decision")
     note = get_str(data, "note", required=False, max_len=2000)
     ext = pending_extension(item)
     if ext is None:

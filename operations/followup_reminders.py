@@ -1,7 +1,8 @@
 """Daily reminders (`flask --app app followups remind`, run by cron): each department gets its yellow and red
 items, the secretariat a digest. Each message is recorded (follow_up_reminders, unique per day, kind and
 recipient) *before* it is sent, so a second run the same day — or two runs at once — sends nothing new; a send
-that fails releases its record so the next run retries it.
+that fails releases its record so the next run retries it. (That is why sending is done here and not with
+`operations.notices.send_mail`, which logs a failure and carries on; both read the same MAIL_* settings.)
 """
 
 from __future__ import annotations
@@ -42,12 +43,13 @@ class RemindResult:
 
 
 def smtp_settings(config: Mapping[str, Any]) -> dict[str, Any] | None:
-    host = config.get("SMTP_HOST")
+    """The app's one mail configuration (MAIL_*, shared with the meeting notices); None when unset."""
+    host = config.get("MAIL_SERVER")
     if not host:
         return None
-    return {"host": host, "port": int(config.get("SMTP_PORT") or 25), "user": config.get("SMTP_USER"),
-            "password": config.get("SMTP_PASSWORD"), "starttls": bool(config.get("SMTP_STARTTLS")),
-            "sender": config.get("MAIL_FROM") or "zhengqi@localhost"}
+    return {"host": host, "port": int(config.get("MAIL_PORT") or 25), "user": config.get("MAIL_USERNAME"),
+            "password": config.get("MAIL_PASSWORD"), "starttls": bool(config.get("MAIL_USE_TLS")),
+            "sender": config.get("MAIL_DEFAULT_SENDER") or "zhengqi@localhost"}
 
 
 def _send(settings: Mapping[str, Any], to: list[str], subject: str, body: str) -> None:

@@ -25,7 +25,6 @@ from operations.calendar import load_calendar
 from operations.errors import Forbidden, NotFound
 from operations.labels import field_label
 from operations.validate import (
-    get_choice,
     get_date,
     get_int,
     get_list,
@@ -192,18 +191,20 @@ def create(user: User, data: Mapping[str, Any]) -> FollowUp:
     reject_unknown(data, CREATE_FIELDS)
     if user.role == "enterprise":
         # 企业哨: an enterprise files its own request; the secretariat can re-assign later by the ledger.
-        source = get_choice(data, "source", fr.SOURCES, required=False, default="request")
+        source = _labels.get_choice(data, "source", fr.SOURCES, "follow_ups.source", required=False,
+                                    default="request")
         if source != "request":
             raise invalid("source", _("An enterprise may only submit requests (source “%(name)s”).",
                                       name=_labels.SOURCE_LABELS["request"]))
     elif user.role in ASSIGNERS:
-        source = get_choice(data, "source", fr.SOURCES)
+        source = _labels.get_choice(data, "source", fr.SOURCES, "follow_ups.source")
     else:
         raise Forbidden(_("Only the secretariat assigns follow-up items."))
     ent = _enterprise(user, data)
     title = get_str(data, "title", max_len=300)
     description = get_str(data, "description", required=False, max_len=4000)
-    category = get_choice(data, "category", fr.CATEGORIES, required=False, default="other")
+    category = _labels.get_choice(data, "category", fr.CATEGORIES, "follow_ups.category", required=False,
+                                  default="other")
     meeting_id = get_int(data, "meeting_id", required=False, minimum=1)
     if meeting_id is not None and source not in ("meeting", "visit"):
         raise invalid("meeting_id", _("Only items from a meeting or a visit name a meeting."))
@@ -212,7 +213,8 @@ def create(user: User, data: Mapping[str, Any]) -> FollowUp:
     assists = [_department(code, "assist_departments") for code in assist_codes]
     if any(d.id == lead.id for d in assists):
         raise invalid("assist_departments", _("The lead department cannot also assist."))
-    level = get_choice(data, "level", tuple(fr.LEVEL_WORKDAYS), required=False, default="immediate")
+    level = _labels.get_choice(data, "level", tuple(fr.LEVEL_WORKDAYS), "follow_ups.level", required=False,
+                               default="immediate")
     workdays = get_int(data, "workdays", required=False, minimum=1, maximum=fr.MAX_WORKDAYS)
     today = checks.local_today()
     assigned_on = get_date(data, "assigned_on", required=False, default=today)

@@ -43,10 +43,10 @@ def test_xlsx_opens_back_with_chinese_headers_and_neutralised_values(client, fu_
     assert set(by_id) == {a["id"], b["id"], c["id"]}
     row_a = by_id[a["id"]]
     # No cell is a formula: each dangerous value comes back as text with a leading apostrophe.
-    assert row_a[header[3]] == "'" + EVIL[0]
+    assert row_a["问题"] == "'" + EVIL[0]
     assert row_a["问题描述"] == "'" + EVIL[1]
     assert by_id[b["id"]]["问题描述"] == "'" + EVIL[2]
-    assert by_id[c["id"]][header[3]] == "'" + EVIL[3]
+    assert by_id[c["id"]]["问题"] == "'" + EVIL[3]
     assert row_a["企业"] == w.ent.name and row_a["信用代码"] == w.ent.uscc
     assert row_a["牵头单位"] == "株洲市自然资源和规划局" and row_a["协办单位"] == "株洲市人力资源和社会保障局"
     assert row_a["预警"] == "红色预警" and row_a["状态"] == "已交办" and row_a["交办级别"] == "即交即办"

@@ -43,9 +43,9 @@ def smtp(app, monkeypatch):
     port = _free_port()
     controller = aiosmtpd.Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
-    monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
-    monkeypatch.setitem(app.config, "SMTP_PORT", port)
-    monkeypatch.setitem(app.config, "MAIL_FROM", "zhengqi@zhuzhou.gov.cn")
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", port)
+    monkeypatch.setitem(app.config, "MAIL_DEFAULT_SENDER", "zhengqi@zhuzhou.gov.cn")
     try:
         yield inbox
     finally:
@@ -104,7 +104,7 @@ def test_without_smtp_nothing_is_sent_but_unrated_items_close(client, runner, fu
     db.session.commit()
     result = runner.invoke(args=["followups", "remind"])
     assert result.exit_code == 0, result.output
-    assert "closed unrated: 1" in result.output and "SMTP_HOST is not set" in result.output
+    assert "closed unrated: 1" in result.output and "MAIL_SERVER is not set" in result.output
     db.session.expire_all()
     assert db.session.get(FollowUp, iid).status == "closed"
     assert db.session.scalar(select(func.count()).select_from(FollowUpReminder)) == 0
@@ -113,8 +113,8 @@ def test_without_smtp_nothing_is_sent_but_unrated_items_close(client, runner, fu
 def test_a_failed_send_is_retried_by_the_next_run(client, runner, fu_world, app, monkeypatch):
     w = fu_world
     w.create(client, assigned_on="2026-11-10")
-    monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
-    monkeypatch.setitem(app.config, "SMTP_PORT", _free_port())  # nobody listens there
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", _free_port())  # nobody listens there
     result = runner.invoke(args=["followups", "remind"])
     assert result.exit_code != 0
     assert db.session.scalar(select(func.count()).select_from(FollowUpReminder)) == 0
