@@ -131,11 +131,9 @@ def stats(user: User, args: Mapping[str, Any]) -> dict[str, Any]:
 
 def series_stats(item_filter: list, area: list[int] | None = None) -> list[dict[str, Any]]:
     """Per meeting series: sessions held, guests (accepted invitations of held sessions), items raised at its
-    meetings, resolved, and the on-time rate. Needs the meetings tables (issue 8): empty until they exist."""
-    try:
-        from models.meeting import Invitation, Meeting, MeetingSeries  # type: ignore[import-not-found]
-    except ImportError:
-        return []
+    meetings, resolved, and the on-time rate."""
+    from models.meeting import Invitation, Meeting, MeetingSeries
+
     series_where = [MeetingSeries.jurisdiction_id.in_(area)] if area is not None else []
     held = db.session.execute(
         select(MeetingSeries.id, MeetingSeries.name, func.count(Meeting.id))

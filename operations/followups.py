@@ -18,11 +18,12 @@ from extensions import db
 from models.department import Department
 from models.enterprise import Enterprise
 from models.followup import FollowUp, FollowUpEvent, FollowUpExtension
+from models.meeting import Meeting, MinutesIssue, meeting_hosts
 from models.user import User
-from operations import audit, checks
+from operations import audit, checks, concurrency
 from operations import followup_labels as _labels
 from operations.calendar import load_calendar
-from operations.errors import Forbidden, NotFound
+from operations.errors import DomainError, Forbidden, NotFound
 from operations.labels import field_label
 from operations.validate import (
     get_date,
@@ -34,8 +35,8 @@ from operations.validate import (
 )
 from rules import followups as fr
 
-CREATE_FIELDS = ("source", "meeting_id", "uscc", "title", "description", "category", "lead_department",
-                 "assist_departments", "level", "workdays", "assigned_on")
+CREATE_FIELDS = ("source", "meeting_id", "minutes_issue_id", "uscc", "title", "description", "category",
+                 "lead_department", "assist_departments", "level", "workdays", "assigned_on")
 ASSIGNERS = ("admin", "secretariat")
 # How far back an assignment may be dated (items recorded after a meeting, or migrated from a paper ledger).
 MAX_BACKDATE_DAYS = 366
@@ -50,12 +51,7 @@ def warning_of(item: FollowUp, th: fr.Thresholds | None = None) -> str | None:
 
 
 def hosted_meeting_ids(user: User) -> list[int]:
-    """Meetings the official hosted. The meetings feature (issue 8) provides the hosts; until it is on main
-    an official sees only the supervision board."""
-    try:
-        from models.meeting import meeting_hosts  # type: ignore[import-not-found]
-    except ImportError:
-        return []
+    """Meetings the official hosted (their items are the official's view, with the supervision board)."""
     return list(db.session.scalars(select(meeting_hosts.c.meeting_id).where(meeting_hosts.c.user_id == user.id)))
 
 
@@ -186,9 +182,46 @@ def _enterprise(user: User, data: Mapping[str, Any]) -> Enterprise:
     return ent
 
 
+def from_minutes_issue(data: Mapping[str, Any]) -> tuple[dict[str, Any], int | None]:
+    """An item made from an issue recorded in a meeting's minutes takes the issue's meeting, enterprise, title,
+    description and category unless given; given values that contradict the issue are refused."""
+    issue_id = get_int(data, "minutes_issue_id", required=False, minimum=1)
+    if issue_id is None:
+        return dict(data), None
+    issue = db.session.get(MinutesIssue, issue_id)
+    if issue is None:
+        raise invalid("minutes_issue_id", _("No such issue in the minutes."), "unknown_issue")
+    taken = db.session.scalar(select(FollowUp.id).where(FollowUp.minutes_issue_id == issue_id))
+    if taken is not None:
+        raise DomainError("duplicate", _("This issue is already assigned as item #%(id)s.", id=taken), status=409,
+                          details={"existing": {"id": taken, "minutes_issue_id": issue_id}})
+    out = dict(data)
+    meeting = issue.meeting
+    expected = {"uscc": issue.enterprise.uscc, "meeting_id": meeting.id}
+    for field, value in expected.items():
+        given = out.get(field)
+        if given not in (None, "") and str(given) != str(value):
+            raise invalid(field, _("%(field)s does not match the issue in the minutes.", field=field_label(field)))
+        out[field] = value
+    if out.get("source") in (None, ""):
+        out["source"] = "visit" if meeting.kind == "visit" else "meeting"
+    for field in ("title", "description", "category"):
+        if out.get(field) in (None, ""):
+            out[field] = getattr(issue, field)
+    return out, issue_id
+
+
+def _meeting(meeting_id: int | None) -> None:
+    if meeting_id is not None and db.session.get(Meeting, meeting_id) is None:
+        raise invalid("meeting_id", _("No meeting with the number %(id)s.", id=meeting_id), "unknown_meeting")
+
+
 def create(user: User, data: Mapping[str, Any]) -> FollowUp:
     """Assign a new item: validates everything before writing, so bad input changes nothing."""
     reject_unknown(data, CREATE_FIELDS)
+    if user.role == "enterprise" and data.get("minutes_issue_id") not in (None, ""):
+        raise invalid("minutes_issue_id", _("Only the secretariat assigns the issues of a meeting."))
+    data, issue_id = from_minutes_issue(data) if user.role in ASSIGNERS else (dict(data), None)
     if user.role == "enterprise":
         # 企业哨: an enterprise files its own request; the secretariat can re-assign later by the ledger.
         source = _labels.get_choice(data, "source", fr.SOURCES, "follow_ups.source", required=False,
@@ -208,6 +241,7 @@ def create(user: User, data: Mapping[str, Any]) -> FollowUp:
     meeting_id = get_int(data, "meeting_id", required=False, minimum=1)
     if meeting_id is not None and source not in ("meeting", "visit"):
         raise invalid("meeting_id", _("Only items from a meeting or a visit name a meeting."))
+    _meeting(meeting_id)
     lead = _department(data.get("lead_department"), "lead_department")
     assist_codes = get_list(data, "assist_departments", max_items=20)
     assists = [_department(code, "assist_departments") for code in assist_codes]
@@ -224,7 +258,8 @@ def create(user: User, data: Mapping[str, Any]) -> FollowUp:
         raise invalid("assigned_on", _("The assignment date is more than a year ago."))
     n = workdays if workdays is not None else fr.LEVEL_WORKDAYS[level]
     due_on = fr.due_date(assigned_on, level, load_calendar(), n)
-    item = FollowUp(source=source, meeting_id=meeting_id, enterprise_id=ent.id, title=title,
+    item = FollowUp(source=source, meeting_id=meeting_id, minutes_issue_id=issue_id, enterprise_id=ent.id,
+                    title=title,
                     description=description, category=category, lead_department_id=lead.id, level=level,
                     workdays=n, assigned_on=assigned_on, due_on=due_on, status="assigned",
                     last_progress_on=assigned_on, created_by_id=user.id)
@@ -234,6 +269,8 @@ def create(user: User, data: Mapping[str, Any]) -> FollowUp:
     add_event(item, "assigned", user, data={"lead_department": lead.code, "due_date": due_on.isoformat(),
                                            "assist_departments": [d.code for d in assists]}, on=assigned_on)
     audit.record("create", "follow_up", item.id, after=audit_json(item))
-    db.session.commit()
+    # Two clerks assigning the same minutes issue at once: the unique key lets one in, the other gets 409.
+    concurrency.commit_unique(lambda: {"minutes_issue_id": issue_id, "id": db.session.scalar(
+        select(FollowUp.id).where(FollowUp.minutes_issue_id == issue_id))})
     return item
 

@@ -6,7 +6,7 @@ Test modules bind the fixture by assignment (``fu_world = ff.fu_world``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import pytest
@@ -17,6 +17,7 @@ import models.user as user_model
 from extensions import db
 from models import AuditLog
 from models.followup import FollowUp, FollowUpEvent
+from models.meeting import Invitation, Meeting, MeetingSeries
 from operations import checks
 from tests.factories import auth_headers, create_department, create_enterprise, create_jurisdiction, create_user
 
@@ -42,6 +43,9 @@ class FuWorld:
     enterprise_user: Any
     other_enterprise_user: Any
     inspector: Any
+    series: Any  # 株洲市政企“早餐会”
+    meeting: Any  # its 第1期, held, hosted by the official, the enterprise a guest
+    other_meeting: Any  # a visit hosted by someone else
     today: date = TODAY
     tokens: dict = field(default_factory=dict)
 
@@ -55,7 +59,7 @@ class FuWorld:
         self.monkeypatch.setattr(checks, "local_today", lambda: day)
 
     def payload(self, **over: Any) -> dict[str, Any]:
-        data = {"source": "meeting", "meeting_id": 7, "uscc": self.ent.uscc, "title": "厂房用地指标落实",
+        data = {"source": "meeting", "meeting_id": self.meeting.id, "uscc": self.ent.uscc, "title": "厂房用地指标落实",
                 "description": "二期厂房用地指标尚未落实", "category": "land", "lead_department": self.lead.code,
                 "assist_departments": [self.assist.code], "level": "immediate"}
         data.update(over)
@@ -80,12 +84,26 @@ def fu_world(ctx, monkeypatch) -> FuWorld:
     other = create_department("zz-fin", "株洲市金融办", zhuzhou, inspects=False)
     ent = create_enterprise(name="株洲时代工程塑料科技有限责任公司", jurisdiction=lukou)
     other_ent = create_enterprise(name="株洲另一民企有限公司", jurisdiction=lukou)
+    official = create_user("official", name="市长")
+    series = MeetingSeries(name="株洲市政企“早餐会”", jurisdiction_id=zhuzhou.id, kind="breakfast")
+    db.session.add(series)
+    db.session.flush()
+    meeting = Meeting(series_id=series.id, number=1, kind="breakfast", title="第1期政企早餐会",
+                      starts_at=datetime(2026, 11, 2, 23, 30), ends_at=datetime(2026, 11, 3, 1, 0), status="held")
+    meeting.hosts = [official]
+    other_meeting = Meeting(kind="visit", title="走访", enterprise_id=other_ent.id, starts_at=datetime(2026, 11, 5, 2),
+                            ends_at=datetime(2026, 11, 5, 3), status="held")
+    db.session.add_all([meeting, other_meeting])
+    db.session.flush()
+    db.session.add(Invitation(meeting_id=meeting.id, enterprise_id=ent.id, status="accepted"))
+    db.session.commit()
     w = FuWorld(
-        monkeypatch=monkeypatch, zhuzhou=zhuzhou, lukou=lukou, lead=lead, assist=assist, other=other, ent=ent,
+        monkeypatch=monkeypatch, series=series, meeting=meeting, other_meeting=other_meeting, zhuzhou=zhuzhou,
+        lukou=lukou, lead=lead, assist=assist, other=other, ent=ent,
         other_ent=other_ent,
         admin=create_user("admin"),
         secretariat=create_user("secretariat", name="市委办秘书"),
-        official=create_user("official", name="市长"),
+        official=official,
         lead_user=create_user("department", department=lead, name="自然资源局经办人"),
         assist_user=create_user("department", department=assist),
         other_user=create_user("department", department=other),

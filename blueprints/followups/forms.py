@@ -14,6 +14,7 @@ from operations.followup_labels import CATEGORY_LABELS, LEVEL_LABELS, RATING_LAB
 class AssignForm(FlaskForm):
     source = SelectField(_l("Source"), choices=opts(SOURCE_LABELS.items()), validate_choice=False)
     meeting_id = StringField(_l("Meeting"), validators=[Length(max=12)])
+    minutes_issue_id = StringField(_l("Issue in the minutes"), validators=[Length(max=12)])
     uscc = StringField(_l("Enterprise credit code (USCC)"), validators=[Length(max=18)])
     title = StringField(_l("Title"), validators=[Length(max=300)])
     description = TextAreaField(_l("Description"), validators=[Length(max=4000)])

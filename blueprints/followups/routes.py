@@ -28,6 +28,7 @@ from blueprints.policies.routes import attach_error
 from extensions import db
 from models.department import Department
 from models.followup import FollowUp
+from models.meeting import MinutesIssue
 from operations import followup_ledger as ledger
 from operations import followup_loop as loop
 from operations import followup_stats as stats
@@ -108,6 +109,7 @@ def _assign_data(form: AssignForm) -> dict[str, Any]:
     else:
         data["source"] = form.source.data
         data["meeting_id"] = (form.meeting_id.data or "").strip() or None
+        data["minutes_issue_id"] = (form.minutes_issue_id.data or "").strip() or None
     return data
 
 
@@ -129,9 +131,22 @@ def new_page():
                 flash(_("Item #%(id)s assigned; due %(date)s.", id=item.id, date=item.due_on.isoformat()),
                       "success")
                 return redirect(url_for("followups.detail", item_id=item.id))
-    elif request.args.get("uscc"):
-        form.uscc.data = request.args["uscc"][:18]
-    return render_template("followups/new.html", form=form), status
+    else:
+        form.uscc.data = (request.args.get("uscc") or "")[:18] or None
+        form.minutes_issue_id.data = (request.args.get("minutes_issue_id") or "")[:12] or None
+    issue = None
+    if form.minutes_issue_id.data and str(form.minutes_issue_id.data).isdigit():
+        issue = db.session.get(MinutesIssue, int(form.minutes_issue_id.data))
+    return render_template("followups/new.html", form=form, issue=issue), status
+
+
+@bp.app_template_global()
+def followups_by_issue(issue_ids: list[int]) -> dict[int, FollowUp]:
+    """For the meeting's minutes page: the item made from each issue (one query for the whole list)."""
+    if not issue_ids:
+        return {}
+    rows = db.session.scalars(select(FollowUp).where(FollowUp.minutes_issue_id.in_(list(issue_ids))))
+    return {r.minutes_issue_id: r for r in rows}
 
 
 def _render_detail(item: FollowUp, status: int = 200, **forms: Any):

@@ -238,7 +238,7 @@ def test_another_enterprise_cannot_read_or_rate(client, fu_world):
 
 def test_official_sees_supervised_items(client, fu_world):
     w = fu_world
-    iid = w.create(client)["id"]
+    iid = w.create(client, meeting_id=w.other_meeting.id)["id"]  # a meeting the official did not host
     assert _get(client, w, w.official, iid).status_code == 403
     assert _post(client, w, w.secretariat, iid, "supervise", {"note": "拖了太久"}).status_code == 200
     assert _get(client, w, w.official, iid).status_code == 200
@@ -372,7 +372,7 @@ def test_bad_list_filters_are_422(client, fu_world, query, field):
 def test_list_filters(client, fu_world):
     w = fu_world
     a = w.create(client)["id"]
-    b = w.create(client, meeting_id=9, lead_department=w.other.code, assist_departments=[],
+    b = w.create(client, meeting_id=w.other_meeting.id, lead_department=w.other.code, assist_departments=[],
                  assigned_on="2026-10-09")["id"]
     h = w.headers(w.secretariat)
 
@@ -381,7 +381,7 @@ def test_list_filters(client, fu_world):
 
     assert ids("department=zz-fin") == [b]
     assert ids("department=zz-hr") == [a]  # assisting counts
-    assert ids("meeting=9") == [b]
+    assert ids(f"meeting={w.other_meeting.id}") == [b]
     assert ids(f"uscc={w.ent.uscc}") == [a, b]
     assert ids(f"uscc={w.other_ent.uscc}") == []
     assert ids("from=2026-11-01&to=2026-11-30") == [a]
@@ -429,3 +429,92 @@ def test_answers_match_the_openapi_document(client, fu_world):
     conforms(spec, _post(client, w, w.enterprise_user, iid, "rate", {"rating": 5}), path + "/rate", "post")
     conforms(spec, _post(client, w, w.enterprise_user, iid, "rate", {"rating": 5}), path + "/rate", "post")  # 409
     conforms(spec, client.get("/api/v1/stats", headers=w.headers(w.secretariat)), "/api/v1/stats", "get")
+
+
+# ------------------------------------------------------------------------------------------ meetings
+
+
+def _issue(w, meeting=None, ent=None, title="厂房用地指标", category="land"):
+    from models.meeting import MinutesIssue
+
+    issue = MinutesIssue(meeting_id=(meeting or w.meeting).id, enterprise_id=(ent or w.ent).id, title=title,
+                         description="纪要中记录的问题", category=category)
+    db.session.add(issue)
+    db.session.commit()
+    return issue
+
+
+def test_item_from_a_minutes_issue_takes_its_meeting_enterprise_and_text(client, fu_world):
+    w = fu_world
+    issue = _issue(w)
+    h = w.headers(w.secretariat)
+    resp = client.post("/api/v1/follow-ups", headers=h, json={"minutes_issue_id": issue.id,
+                                                               "lead_department": w.lead.code})
+    out = resp.get_json()
+    assert resp.status_code == 201, out
+    assert (out["minutes_issue_id"], out["meeting_id"], out["uscc"], out["source"]) == (
+        issue.id, w.meeting.id, w.ent.uscc, "meeting")
+    assert out["title"] == "厂房用地指标" and out["category"] == "land" and out["description"] == "纪要中记录的问题"
+    before = ff.counts()
+    again = client.post("/api/v1/follow-ups", headers=h, json={"minutes_issue_id": issue.id,
+                                                                "lead_department": w.lead.code})
+    assert again.status_code == 409 and again.get_json()["error"]["code"] == "duplicate"
+    assert again.get_json()["error"]["details"]["existing"]["id"] == out["id"]
+    assert ff.counts() == before
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "code"),
+    [
+        ({"minutes_issue_id": 999999}, "minutes_issue_id", "unknown_issue"),
+        ({"minutes_issue_id": "x"}, "minutes_issue_id", "invalid_field"),
+        ({"uscc": "OTHER"}, "uscc", "invalid_field"),
+        ({"meeting_id": "OTHER"}, "meeting_id", "invalid_field"),
+    ],
+)
+def test_contradicting_a_minutes_issue_is_refused(client, fu_world, body, field, code):
+    w = fu_world
+    issue = _issue(w)
+    body = {"minutes_issue_id": issue.id, "lead_department": w.lead.code, **body}
+    body = {k: (w.other_ent.uscc if v == "OTHER" and k == "uscc" else w.other_meeting.id if v == "OTHER" else v)
+            for k, v in body.items()}
+    before = ff.counts()
+    resp = client.post("/api/v1/follow-ups", headers=w.headers(w.secretariat), json=body)
+    assert resp.status_code == 422, resp.get_json()
+    assert resp.get_json()["error"]["code"] == code and resp.get_json()["error"]["details"]["field"] == field
+    assert ff.counts() == before
+
+
+def test_unknown_meeting_is_refused_and_visit_issues_are_visits(client, fu_world):
+    w = fu_world
+    resp = client.post("/api/v1/follow-ups", headers=w.headers(w.secretariat), json=w.payload(meeting_id=999999))
+    assert resp.status_code == 422 and resp.get_json()["error"]["code"] == "unknown_meeting"
+    issue = _issue(w, meeting=w.other_meeting, ent=w.other_ent, title="道路改造")
+    out = client.post("/api/v1/follow-ups", headers=w.headers(w.secretariat),
+                      json={"minutes_issue_id": issue.id, "lead_department": w.lead.code}).get_json()
+    assert out["source"] == "visit" and out["uscc"] == w.other_ent.uscc
+    resp = client.post("/api/v1/follow-ups", headers=w.headers(w.enterprise_user),
+                       json={"minutes_issue_id": issue.id, "lead_department": w.lead.code})
+    assert resp.status_code == 422 and resp.get_json()["error"]["details"]["field"] == "minutes_issue_id"
+
+
+def test_official_sees_the_items_of_meetings_they_hosted(client, fu_world):
+    w = fu_world
+    own = w.create(client)["id"]  # raised at the official's breakfast meeting
+    other = w.create(client, meeting_id=w.other_meeting.id)["id"]
+    listed = client.get("/api/v1/follow-ups", headers=w.headers(w.official)).get_json()
+    assert [i["id"] for i in listed["items"]] == [own]
+    assert _get(client, w, w.official, own).status_code == 200
+    assert _get(client, w, w.official, other).status_code == 403
+    assert _post(client, w, w.official, own, "progress", {"note": "x"}).status_code == 403
+
+
+def test_series_figures(client, fu_world):
+    w = fu_world
+    a = w.create(client)["id"]
+    _post(client, w, w.lead_user, a, "resolve", {"resolution": "办结"})
+    w.create(client)
+    w.create(client, meeting_id=w.other_meeting.id)  # a visit outside the series
+    out = client.get("/api/v1/stats", headers=w.headers(w.secretariat)).get_json()
+    assert out["series"] == [{"id": w.series.id, "name": "株洲市政企“早餐会”", "sessions_held": 1, "guests": 1,
+                              "items_raised": 2, "items_resolved": 1, "on_time_rate": 100.0}]

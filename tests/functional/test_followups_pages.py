@@ -164,3 +164,25 @@ def test_forms_carry_csrf_and_posts_without_it_are_refused(app, client, fu_world
     token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
     resp = c.post(f"/follow-ups/{iid}/resolve", data={"resolution": "有令牌", "csrf_token": token})
     assert resp.status_code == 302
+
+
+def test_minutes_page_offers_assignment_and_the_form_takes_the_issue(client, fu_world):
+    from models.meeting import MinutesIssue
+
+    w = fu_world
+    issue = MinutesIssue(meeting_id=w.meeting.id, enterprise_id=w.ent.id, title="用电增容", category="utilities")
+    db.session.add(issue)
+    db.session.commit()
+    _as(client, w.secretariat)
+    html = _html(client.get(f"/meetings/{w.meeting.id}/minutes"))
+    assert f"/follow-ups/new?minutes_issue_id={issue.id}" in html and "尚未交办" not in html
+    html = _html(client.get(f"/follow-ups/new?minutes_issue_id={issue.id}"))
+    assert 'id="from-issue"' in html and "用电增容" in html
+    resp = client.post("/follow-ups/new", data={"minutes_issue_id": str(issue.id), "source": "",
+                                                "lead_department": w.lead.code, "level": "immediate"})
+    assert resp.status_code == 302, _html(resp)[-2000:]
+    item = db.session.query(FollowUp).one()
+    assert (item.minutes_issue_id, item.meeting_id, item.enterprise_id, item.title) == (
+        issue.id, w.meeting.id, w.ent.id, "用电增容")
+    html = _html(client.get(f"/meetings/{w.meeting.id}/minutes"))
+    assert f"/follow-ups/{item.id}" in html and "已交办" in html
