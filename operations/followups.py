@@ -13,6 +13,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from extensions import db
 from models.department import Department
@@ -191,10 +192,8 @@ def from_minutes_issue(data: Mapping[str, Any]) -> tuple[dict[str, Any], int | N
     issue = db.session.get(MinutesIssue, issue_id)
     if issue is None:
         raise invalid("minutes_issue_id", _("No such issue in the minutes."), "unknown_issue")
-    taken = db.session.scalar(select(FollowUp.id).where(FollowUp.minutes_issue_id == issue_id))
-    if taken is not None:
-        raise DomainError("duplicate", _("This issue is already assigned as item #%(id)s.", id=taken), status=409,
-                          details={"existing": {"id": taken, "minutes_issue_id": issue_id}})
+    if db.session.scalar(select(FollowUp.id).where(FollowUp.minutes_issue_id == issue_id)) is not None:
+        raise issue_taken(issue_id)
     out = dict(data)
     meeting = issue.meeting
     expected = {"uscc": issue.enterprise.uscc, "meeting_id": meeting.id}
@@ -209,6 +208,12 @@ def from_minutes_issue(data: Mapping[str, Any]) -> tuple[dict[str, Any], int | N
         if out.get(field) in (None, ""):
             out[field] = getattr(issue, field)
     return out, issue_id
+
+
+def issue_taken(issue_id: int) -> DomainError:
+    taken = db.session.scalar(select(FollowUp.id).where(FollowUp.minutes_issue_id == issue_id))
+    return DomainError("duplicate", _("This issue is already assigned as item #%(id)s.", id=taken), status=409,
+                       details={"existing": {"id": taken, "minutes_issue_id": issue_id}})
 
 
 def _meeting(meeting_id: int | None) -> None:
@@ -265,12 +270,18 @@ def create(user: User, data: Mapping[str, Any]) -> FollowUp:
                     last_progress_on=assigned_on, created_by_id=user.id)
     item.assist_departments = assists
     db.session.add(item)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Two clerks assigning the same minutes issue at once: the unique key lets one in, the other gets 409.
+        db.session.rollback()
+        if issue_id is None:
+            raise
+        raise issue_taken(issue_id) from None
     add_event(item, "assigned", user, data={"lead_department": lead.code, "due_date": due_on.isoformat(),
                                            "assist_departments": [d.code for d in assists]}, on=assigned_on)
     audit.record("create", "follow_up", item.id, after=audit_json(item))
-    # Two clerks assigning the same minutes issue at once: the unique key lets one in, the other gets 409.
-    concurrency.commit_unique(lambda: {"minutes_issue_id": issue_id, "id": db.session.scalar(
-        select(FollowUp.id).where(FollowUp.minutes_issue_id == issue_id))})
+    # On PostgreSQL the loser of that race may only fail at commit (the winner committed meanwhile).
+    concurrency.commit_unique(lambda: issue_taken(issue_id).details["existing"])
     return item
 

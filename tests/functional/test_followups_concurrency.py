@@ -100,3 +100,24 @@ def test_parallel_supervision_and_decisions(app, client, fu_world):
     decided = _count(FollowUpEvent, follow_up_id=iid, kind="extension_approved") + _count(
         FollowUpEvent, follow_up_id=iid, kind="extension_refused")
     assert decided == 1
+
+
+def test_parallel_assignments_of_one_minutes_issue_make_one_item(app, client, fu_world):
+    from models.meeting import MinutesIssue
+    from operations import followups
+
+    w = fu_world
+    issue = MinutesIssue(meeting_id=w.meeting.id, enterprise_id=w.ent.id, title="用地", category="land")
+    db.session.add(issue)
+    db.session.commit()
+    issue_id, sec_id, lead = issue.id, w.secretariat.id, w.lead.code
+
+    def assign(i: int) -> str:
+        followups.create(db.session.get(User, sec_id), {"minutes_issue_id": issue_id, "lead_department": lead})
+        return "ok"
+
+    results = _parallel(app, assign)
+    assert _codes(results) == ["duplicate"] * (THREADS - 1) + ["ok"]
+    db.session.expire_all()
+    assert _count(FollowUp, minutes_issue_id=issue_id) == 1
+    assert _count(FollowUpEvent, kind="assigned") == 1
