@@ -56,6 +56,8 @@ SCHEMAS: dict[str, Any] = {
             "workdays": {"type": "integer"},
             "assigned_on": DATE,
             "due_date": DATE,
+            "calendar_fallback": {"type": "boolean", "description": "The due date's year has no holiday notice "
+                                  "yet: counted Monday to Friday, it may move when the notice is entered."},
             "status": {"type": "string", "enum": STATUSES},
             "warning": {"type": ["string", "null"], "enum": ["yellow", "red", None],
                         "description": "Computed when read: red overdue; yellow ≤ 3 working days left or no "

@@ -108,6 +108,9 @@ def to_json(item: FollowUp, th: fr.Thresholds | None = None, *, detail: bool = F
         "workdays": item.workdays,
         "assigned_on": item.assigned_on.isoformat(),
         "due_date": item.due_on.isoformat(),
+        # The working days of a year nobody has entered a notice for are Mon–Fri: the due date may move once the
+        # official notice is in, and the reader should know (SPEC §2).
+        "calendar_fallback": load_calendar().source(item.due_on.year) == "fallback",
         "status": item.status,
         "warning": warning_of(item, th),
         "supervised": item.supervised_on is not None,

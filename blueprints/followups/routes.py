@@ -33,6 +33,7 @@ from operations import followup_ledger as ledger
 from operations import followup_loop as loop
 from operations import followup_stats as stats
 from operations import followups
+from operations.calendar import load_calendar
 from operations.errors import DomainError
 from operations.followup_labels import EVENT_LABELS, RATING_LABELS, WARNING_LABELS
 
@@ -157,6 +158,7 @@ def _render_detail(item: FollowUp, status: int = 200, **forms: Any):
     open_ = item.status in ("assigned", "in_progress")
     return render_template(
         "followups/detail.html", item=item, warning=followups.warning_of(item),
+        calendar_fallback=load_calendar().source(item.due_on.year) == "fallback",
         pending=followups.pending_extension(item), events=item.events, EVENT_LABELS=EVENT_LABELS,
         RATING_LABELS=RATING_LABELS, WARNING_LABELS=WARNING_LABELS,
         can_progress=(lead or assisting) and open_, can_resolve=lead and open_, can_extend=lead and open_,

@@ -13,6 +13,7 @@ from models import AuditLog
 from models.followup import FollowUp
 from operations import followup_loop
 from tests import followups_fixtures as ff
+from tests.factories import login
 
 fu_world = ff.fu_world
 D = date
@@ -62,7 +63,16 @@ def test_assignment_uses_an_admin_notice_for_an_unknown_year(client, fu_world):
         "holidays": [f"2031-10-0{d}" for d in range(1, 8)], "workdays": ["2031-09-28", "2031-10-11"]})
     assert resp.status_code in (200, 201), resp.get_json()
     out = w.create(client)
-    assert out["due_date"] == "2031-10-09"
+    assert out["due_date"] == "2031-10-09" and out["calendar_fallback"] is False
+
+
+def test_a_year_without_notice_says_its_due_date_is_counted_monday_to_friday(client, fu_world):
+    w = fu_world
+    w.set_today(D(2032, 3, 1))
+    out = w.create(client)
+    assert out["due_date"] == "2032-03-08" and out["calendar_fallback"] is True
+    login(client, w.secretariat)
+    assert "calendar-fallback" in client.get(f"/follow-ups/{out['id']}").get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
