@@ -87,6 +87,20 @@ def reference_data(app) -> dict:
             for n in range(N_ENTERPRISES)])
         dept_ids = list(db.session.scalars(select(Department.id).order_by(Department.id)))
         ent_ids = list(db.session.scalars(select(Enterprise.id).order_by(Enterprise.id)))
+        # 400 held sessions in 4 series, 6 guests each: the items name them (meeting_id 1..400).
+        from models.meeting import Invitation, Meeting, MeetingSeries
+
+        db.session.execute(insert(MeetingSeries), [
+            {"id": k + 1, "name": f"政企早餐会{k + 1}", "jurisdiction_id": city.id, "kind": "breakfast"}
+            for k in range(4)])
+        start = datetime(2025, 12, 1, 23, 30)
+        db.session.execute(insert(Meeting), [
+            {"id": m + 1, "series_id": m % 4 + 1, "number": m // 4 + 1, "kind": "breakfast", "title": f"第{m}期",
+             "starts_at": start - timedelta(days=m), "ends_at": start - timedelta(days=m) + timedelta(hours=1),
+             "status": "held"} for m in range(400)])
+        db.session.execute(insert(Invitation), [
+            {"meeting_id": m + 1, "enterprise_id": ent_ids[(m * 6 + g) % len(ent_ids)], "status": "accepted"}
+            for m in range(400) for g in range(6)])
         from werkzeug.security import generate_password_hash
 
         pw = generate_password_hash("bench-password", method="pbkdf2:sha256:1000")
@@ -153,7 +167,9 @@ def add_items(app, ref: dict, start: int, count: int) -> None:
             from sqlalchemy import text
 
             with db.engine.begin() as conn:
-                conn.execute(text("SELECT setval('follow_ups_id_seq', (SELECT max(id) FROM follow_ups))"))
+                for table in ("follow_ups", "meetings", "meeting_series"):
+                    # table names are the constants above, never input
+                    conn.execute(text(f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))"))  # noqa: S608
             # What autovacuum does on a live database after a bulk load: statistics and the visibility map that
             # lets the dashboard's figures come from the covering index alone.
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
