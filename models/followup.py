@@ -31,6 +31,8 @@ class FollowUp(db.Model):
         # index, so PostgreSQL answers from the index alone (an index-only scan) instead of reading every row.
         Index("ix_follow_ups_lead_figures", "lead_department_id", "status", "due_on", "resolved_on", "rating"),
         Index("ix_follow_ups_status_due", "status", "due_on"),
+        # Items of a meeting, and the per-series figures counted from the index alone.
+        Index("ix_follow_ups_meeting_figures", "meeting_id", "resolved_on", "due_on"),
         Index("ix_follow_ups_enterprise_status", "enterprise_id", "status"),
     )
 
@@ -38,7 +40,7 @@ class FollowUp(db.Model):
     source: Mapped[str] = mapped_column(String(20))
     # The meeting or visit the item was raised at, and the issue of its minutes it was made from (one item per
     # issue: a second assignment of the same issue is a 409, not a duplicate row).
-    meeting_id: Mapped[Optional[int]] = mapped_column(ForeignKey("meetings.id"), index=True)
+    meeting_id: Mapped[Optional[int]] = mapped_column(ForeignKey("meetings.id"))
     minutes_issue_id: Mapped[Optional[int]] = mapped_column(ForeignKey("minutes_issues.id"), unique=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"))
     title: Mapped[str] = mapped_column(String(300))

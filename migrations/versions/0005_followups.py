@@ -73,7 +73,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_follow_ups_assigned_on'), ['assigned_on'], unique=False)
         batch_op.create_index('ix_follow_ups_enterprise_status', ['enterprise_id', 'status'], unique=False)
         batch_op.create_index('ix_follow_ups_lead_figures', ['lead_department_id', 'status', 'due_on', 'resolved_on', 'rating'], unique=False)
-        batch_op.create_index(batch_op.f('ix_follow_ups_meeting_id'), ['meeting_id'], unique=False)
+        batch_op.create_index('ix_follow_ups_meeting_figures', ['meeting_id', 'resolved_on', 'due_on'], unique=False)
         batch_op.create_index('ix_follow_ups_status_due', ['status', 'due_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_follow_ups_supervised_on'), ['supervised_on'], unique=False)
 
@@ -165,7 +165,7 @@ def downgrade():
     with op.batch_alter_table('follow_ups', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_follow_ups_supervised_on'))
         batch_op.drop_index('ix_follow_ups_status_due')
-        batch_op.drop_index(batch_op.f('ix_follow_ups_meeting_id'))
+        batch_op.drop_index('ix_follow_ups_meeting_figures')
         batch_op.drop_index('ix_follow_ups_lead_figures')
         batch_op.drop_index('ix_follow_ups_enterprise_status')
         batch_op.drop_index(batch_op.f('ix_follow_ups_assigned_on'))
