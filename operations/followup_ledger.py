@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, case, false, func, not_, or_, select, union
+from sqlalchemy import Select, and_, case, false, func, not_, or_, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from extensions import db
@@ -60,11 +60,17 @@ def urgency(th: fr.Thresholds):
 
 
 def _department_items(department_id: int):
-    """Items the department leads or assists. One IN over a UNION of two index lookups: written as
-    ``lead = x OR id IN (…)`` PostgreSQL reads the whole table instead."""
-    led = select(FollowUp.id).where(FollowUp.lead_department_id == department_id)
+    """Items the department leads or assists.
+
+    On PostgreSQL ``lead = x OR id = ANY(ARRAY(…assists…))``: the array is computed once, so the planner
+    combines two index scans (BitmapOr) instead of joining against the whole table, which ``IN (subquery)``
+    makes it do. SQLite has no arrays and is happy with ``IN``.
+    """
     assisted = select(follow_up_assists.c.follow_up_id).where(follow_up_assists.c.department_id == department_id)
-    return FollowUp.id.in_(union(led, assisted))
+    if db.session.get_bind().dialect.name == "postgresql":
+        return or_(FollowUp.lead_department_id == department_id,
+                   FollowUp.id == func.any(func.array(assisted.scalar_subquery())))
+    return or_(FollowUp.lead_department_id == department_id, FollowUp.id.in_(assisted))
 
 
 def visible_clause(user: User):
