@@ -8,8 +8,9 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from operations.labels import choice_label, field_label, register
-from operations.validate import invalid
+from operations import validate
+from operations.labels import register
+from operations.meeting_fields import qualified
 
 SOURCE_LABELS = {
     "meeting": _l("Meeting"),
@@ -50,7 +51,7 @@ EVENT_LABELS = {
     "assigned": _l("Assigned"),
     "progress": _l("Progress note"),
     "resolved": _l("Resolved"),
-    "rated": _l("Rated"),
+    "rated": _l("Rated by the enterprise"),
     "reopened": _l("Sent back for rework"),
     "closed": _l("Closed"),
     "extension_requested": _l("Extension requested"),
@@ -73,10 +74,19 @@ CHOICES = {
     "follow_up_extensions.status": EXTENSION_STATUS_LABELS,
 }
 
-# Only codes whose label fits every form that uses them are registered bare (the registry is global); fields
-# another feature already names (title, uscc, description, category, reason, note, status) keep its label.
+# Only codes whose label fits every form that uses them are registered bare (the registry is global); codes
+# that mean something else elsewhere (title, description, category, status…) as "follow_ups.<column>".
 register(
     fields={
+        "follow_ups.title": _l("Item title"),
+        "follow_ups.description": _l("Issue description"),
+        "follow_ups.category": _l("Category"),
+        "follow_ups.status": _l("Status"),
+        "follow_ups.source": _l("Source"),
+        "follow_ups.level": _l("Assignment level"),
+        "follow_ups.warning": _l("Warning"),
+        "follow_ups.sort": _l("Order"),
+        "follow_up_extensions.decision": _l("Decision"),
         "source": _l("Source"),
         "meeting_id": _l("Meeting"),
         "minutes_issue_id": _l("Issue in the minutes"),
@@ -99,14 +109,10 @@ register(
 
 def get_choice(data: Mapping[str, Any], field: str, choices: tuple[str, ...], key: str, *,
                required: bool = True, default: Any = None) -> Any:
-    """operations.validate.get_choice, naming the choices by the table-qualified ``key`` ("follow_ups.status")
-    while ``details.field`` stays the API's code."""
-    value = data.get(field)
-    if value is None or value == "":
-        if required:
-            raise invalid(field, _l("%(field)s is required.", field=field_label(field)), "missing_field")
-        return default
-    if value not in choices:
-        names = "、".join(choice_label(key, c) for c in choices)
-        raise invalid(field, _l("%(field)s must be one of: %(choices)s.", field=field_label(field), choices=names))
-    return value
+    """A choice validated under its table-qualified ``key`` ("follow_ups.status"): the message names the field
+    and the choices by their registered labels, while ``details.field`` stays the API's code."""
+    return qualified(validate.get_choice, data, field, key, choices=choices, required=required, default=default)
+
+
+def get_text(data: Mapping[str, Any], field: str, key: str, **kw: Any) -> Any:
+    return qualified(validate.get_str, data, field, key, **kw)

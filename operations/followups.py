@@ -242,8 +242,8 @@ def create(user: User, data: Mapping[str, Any]) -> FollowUp:
     else:
         raise Forbidden(_("Only the secretariat assigns follow-up items."))
     ent = _enterprise(user, data)
-    title = get_str(data, "title", max_len=300)
-    description = get_str(data, "description", required=False, max_len=4000)
+    title = _labels.get_text(data, "title", "follow_ups.title", max_len=300)
+    description = _labels.get_text(data, "description", "follow_ups.description", required=False, max_len=4000)
     category = _labels.get_choice(data, "category", fr.CATEGORIES, "follow_ups.category", required=False,
                                   default="other")
     meeting_id = get_int(data, "meeting_id", required=False, minimum=1)

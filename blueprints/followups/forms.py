@@ -17,7 +17,7 @@ class AssignForm(FlaskForm):
     minutes_issue_id = StringField(_l("Issue in the minutes"), validators=[Length(max=12)])
     uscc = StringField(_l("Enterprise credit code (USCC)"), validators=[Length(max=18)])
     title = StringField(_l("Title"), validators=[Length(max=300)])
-    description = TextAreaField(_l("Description"), validators=[Length(max=4000)])
+    description = TextAreaField(_l("Issue description"), validators=[Length(max=4000)])
     category = SelectField(_l("Category"), choices=opts(CATEGORY_LABELS.items()), validate_choice=False)
     lead_department = SelectField(_l("Lead department"), choices=[], validate_choice=False)
     assist_departments = SelectMultipleField(_l("Assisting departments"), choices=[], validate_choice=False)
