@@ -1,5 +1,7 @@
 """SQLAlchemy models, one module per aggregate; importing this package registers them all."""
 
+# followups: registers the follow-up tables (import them from models.followup)
+import models.followup  # noqa: F401
 from models.audit import AuditLog
 from models.calendar import CalendarYear
 from models.department import Department
