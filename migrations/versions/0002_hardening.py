@@ -1,7 +1,7 @@
 """hardening: token expiry, server-side browser sessions, idempotency keys
 
 Revision ID: 0002
-Revises: 0007
+Revises: 0005
 Create Date: 2026-11-23
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0002'
-down_revision = '0007'  # main's head (0001 → 0004 → 0007) when hardening merged it; was '0001'
+down_revision = '0005'  # main's head (0001 → 0004 → 0007 → 0006 → 0005) when hardening merged it; was '0001'
 branch_labels = None
 depends_on = None
 
