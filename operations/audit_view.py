@@ -57,6 +57,7 @@ ACTION_LABELS = {
     "remind": _l("Reminder sent"),
     "request_extension": _l("Extension requested"),
     "mark_read": _l("Marked as read"),
+    "change_password": _l("Password changed"),
 }
 ENTITY_LABELS = {
     "jurisdiction": _l("Jurisdiction"),
@@ -101,6 +102,7 @@ _FIELD_FALLBACK = {
     "liaison_name": _l("Liaison cadre"),
     "liaison_phone": _l("Liaison phone"),
     "email": _l("Email"),
+    "password": _l("Password"),
     "role": _l("Role"),
     "department_code": _l("Agency"),
     "department": _l("Agency"),
@@ -261,6 +263,8 @@ def format_value(entity: str, field: str, value: Any, snapshot: Mapping[str, Any
     """One stored value as a person reads it: choice names, 是/否, local times, rules as a sentence."""
     if value is None or value == "" or value == []:
         return ""
+    if field == "password":  # the log never holds a password; it only says that it changed
+        return _("(changed, not shown)")
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if field == "rule" and isinstance(value, Mapping):
