@@ -48,6 +48,16 @@ ACTION_LABELS = {
     "counter_propose": _l("Other time proposed"),
     "save_minutes": _l("Minutes saved"),
     "raise_issue": _l("Raised an issue"),
+    # follow-ups (issue 9), feeds (issue 10), notices
+    "progress": _l("Progress reported"),
+    "resolve": _l("Resolved"),
+    "reopen": _l("Reopened"),
+    "supervise": _l("Supervised"),
+    "close_unrated": _l("Closed without a rating"),
+    "remind": _l("Reminder sent"),
+    "request_extension": _l("Extension requested"),
+    "mark_read": _l("Marked as read"),
+    "change_password": _l("Password changed"),
 }
 ENTITY_LABELS = {
     "jurisdiction": _l("Jurisdiction"),
@@ -63,6 +73,11 @@ ENTITY_LABELS = {
     "meeting_series": _l("Meeting series"),
     "invitation": _l("Invitation"),
     "minutes_issue": _l("Issue from the minutes"),
+    "follow_up": _l("Follow-up item"),
+    "follow_up_reminder": _l("Follow-up reminder"),
+    "follow_up_extension": _l("Extension request"),
+    "feed_token": _l("Calendar feed link"),
+    "notices": _l("Notices"),
 }
 labels.register(choices={"audit_log.action": ACTION_LABELS, "audit_log.entity": ENTITY_LABELS},
                 fields={"audit_from": _l("From date"), "audit_to": _l("To date")})
@@ -87,6 +102,7 @@ _FIELD_FALLBACK = {
     "liaison_name": _l("Liaison cadre"),
     "liaison_phone": _l("Liaison phone"),
     "email": _l("Email"),
+    "password": _l("Password"),
     "role": _l("Role"),
     "department_code": _l("Agency"),
     "department": _l("Agency"),
@@ -158,6 +174,7 @@ _SKIP = {"id", "rule_text", "updated_at", "enterprise_count", "enterprise_name",
 _LABEL_AS = {"hosts": "host_ids"}
 # Stored choices whose names depend on the table (both inspections and policies have a "status").
 _TABLE_OF = {"inspection": "inspections", "quiet_day_policy": "quiet_day_policies", "meeting": "meetings",
+             "follow_up": "follow_ups", "follow_up_extension": "follow_up_extensions",
              "meeting_series": "meeting_series", "invitation": "invitations", "minutes_issue": "minutes_issues"}
 _EFFECT_LABELS = {"add": _l("Added (protected)"), "lift": _l("Lifted (not protected)")}
 # Whole lists of dates or credit codes are unreadable; past this length a list change shows what was added
@@ -246,6 +263,8 @@ def format_value(entity: str, field: str, value: Any, snapshot: Mapping[str, Any
     """One stored value as a person reads it: choice names, 是/否, local times, rules as a sentence."""
     if value is None or value == "" or value == []:
         return ""
+    if field == "password":  # the log never holds a password; it only says that it changed
+        return _("(changed, not shown)")
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if field == "rule" and isinstance(value, Mapping):
