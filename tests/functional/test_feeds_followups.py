@@ -69,3 +69,11 @@ def test_extension_moves_the_event_and_resolution_cancels_it(client, fu_world):
     act(client, w, w.lead_user, item["id"], "resolve", {"resolution": "已协调落实用地指标"})
     ev = events_by_uid(client.get(path).data)[uid]
     assert str(ev["STATUS"]) == "CANCELLED" and int(ev["SEQUENCE"]) == 2
+
+
+def test_the_ledger_offers_departments_the_subscribe_panel(client, fu_world):
+    from tests.factories import login
+
+    login(client, fu_world.lead_user)
+    html = client.get("/follow-ups").get_data(as_text=True)
+    assert 'id="subscribe"' in html and 'action="/feeds/subscribe"' in html
