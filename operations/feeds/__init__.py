@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from extensions import db
 from models.jurisdiction import Jurisdiction
 from models.user import User
-from operations.feeds import inspections, meetings, quietdays
+from operations.feeds import followups, inspections, meetings, quietdays
 from operations.feeds.core import (
     DAYS_AHEAD,
     DAYS_BACK,
@@ -77,7 +77,7 @@ def sources_for(owner: Owner) -> list[Source]:
     if owner.role == "secretariat":
         return [meetings.source("secretariat", owner)]
     if owner.role == "department" and owner.department_id is not None:
-        return [meetings.source("department", owner)]
+        return [followups.source(owner), meetings.source("department", owner)]
     return []
 
 
