@@ -70,7 +70,9 @@ def stats(user: User, args: Mapping[str, Any]) -> dict[str, Any]:
         item_filter.append(FollowUp.assigned_on <= end)
 
     def count_if(cond) -> Any:
-        return func.sum(case((cond, 1), else_=0))
+        # count(*) FILTER (WHERE …) (PostgreSQL, SQLite ≥ 3.30): no CASE evaluated and summed per row, and 0
+        # rather than NULL for an empty group.
+        return func.count().filter(cond)
 
     resolved = FollowUp.resolved_on.is_not(None)
     # Grouped by the department id over follow_ups alone, then joined to the 30-odd departments: every column
