@@ -17,7 +17,7 @@ from models.department import Department
 from models.enterprise import Enterprise
 from models.inspection import INSPECTION_STATUSES, Inspection
 from models.user import User
-from operations import audit, checks
+from operations import audit, checks, concurrency
 from operations.calendar import load_calendar
 from operations.errors import DomainError, Forbidden, NotFound
 from operations.validate import get_bool, get_choice, get_date, get_int, get_str, invalid, reject_unknown
@@ -226,9 +226,13 @@ def book(user: User, data: Mapping[str, Any]) -> tuple[Inspection, dict[str, Any
         raise invalid("emergency", _("Routine and random inspections cannot be emergencies."))
     dept = checks.resolve_department(user, get_str(data, "department", required=False, max_len=40))
     try:
-        ent = checks.find_enterprise(uscc, for_update=True)
+        ent = checks.find_enterprise(uscc)
     except NotFound:
         raise invalid("uscc", _("No enterprise with this credit code.")) from None
+    # Caps and the one-booking-per-day rule are counts over this enterprise's inspections: count and insert
+    # in one serialised transaction (SQLite BEGIN IMMEDIATE across threads and gunicorn workers; PostgreSQL
+    # locks the enterprise row), so parallel bookings queue and each sees the ones before it.
+    concurrency.begin_write((Enterprise, ent.id))
     target = None
     if joint_id is not None:
         target = _joint_target(joint_id, ent, dept)
