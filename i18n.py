@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -18,7 +19,8 @@ def compile_catalogs(directory: Path = TRANSLATIONS) -> list[Path]:
             continue
         with po_path.open("rb") as fh:
             catalog = read_po(fh)
-        tmp = mo_path.with_suffix(".mo.tmp")
+        # One temporary file per process: pytest-xdist workers and gunicorn workers compile at the same time.
+        tmp = mo_path.with_suffix(f".mo.{os.getpid()}.tmp")
         with tmp.open("wb") as fh:
             write_mo(fh, catalog, use_fuzzy=False)
         tmp.replace(mo_path)

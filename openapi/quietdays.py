@@ -37,6 +37,8 @@ CAP = {
         "used": {"type": "integer"},
         "scope": {"type": "string", "enum": ["department", "jurisdiction"]},
         "code": {"type": "string"},
+        "reached": {"type": "boolean"},
+        "owner_name": {"type": "string", "description": "The department or jurisdiction whose cap this is."},
     },
 }
 
@@ -293,9 +295,11 @@ SCHEMAS: dict[str, Any] = {
                 "type": "array",
                 "items": {
                     "type": "object",
-                    "required": ["date", "protected", "allowed", "policy_ids"],
+                    "required": ["date", "workday", "protected", "allowed", "policy_ids"],
                     "properties": {
                         "date": DATE,
+                        "workday": {"type": "boolean", "description": "A working day on the working-day "
+                                    "calendar (weekends and holidays stay allowed by the rules)."},
                         "protected": {"type": "boolean"},
                         "allowed": {"type": ["boolean", "null"]},
                         "policy_ids": {"type": "array", "items": {"type": "integer"}},

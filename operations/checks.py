@@ -287,10 +287,23 @@ def policy_ref(p: qd.Policy) -> dict[str, Any]:
     return {"policy_id": p.id, "title": p.title, "jurisdiction_code": p.jurisdiction_code}
 
 
-def cap_json(cap: qd.CapInfo | None) -> dict[str, Any] | None:
+def cap_owner_name(cap: qd.CapInfo) -> str:
+    """The department or jurisdiction whose cap this is, by name (refusals name it)."""
+    if cap.scope == "department":
+        name = db.session.scalar(select(Department.name).where(Department.code == cap.code))
+    else:
+        name = db.session.scalar(select(Jurisdiction.name).where(Jurisdiction.code == cap.code))
+    return name or cap.code
+
+
+def cap_json(cap: qd.CapInfo | None, *, with_owner: bool = False) -> dict[str, Any] | None:
     if cap is None:
         return None
-    return {"limit": cap.limit, "used": cap.used, "scope": cap.scope, "code": cap.code}
+    out: dict[str, Any] = {"limit": cap.limit, "used": cap.used, "scope": cap.scope, "code": cap.code,
+                           "reached": cap.reached}
+    if with_owner:
+        out["owner_name"] = cap_owner_name(cap)
+    return out
 
 
 def result_json(result: qd.CheckResult) -> dict[str, Any]:
@@ -306,7 +319,7 @@ def result_json(result: qd.CheckResult) -> dict[str, Any]:
         "exempt": [policy_ref(p) for p in result.exempt],
         "requires_justification": result.requires_justification,
         "requires_approval": result.requires_approval,
-        "cap": cap_json(result.cap),
+        "cap": cap_json(result.cap, with_owner=True),
         "cap_reached": result.cap_reached,
         "next_allowed_date": result.next_allowed_date.isoformat() if result.next_allowed_date else None,
     }
@@ -374,12 +387,13 @@ def days(user: User, uscc: str, args: Mapping[str, Any]) -> dict[str, Any]:
     ent_in = enterprise_input(ent)
     if dept is None or kind is None:
         protected = eng.protected_days(ent_in, start, end)
+        workdays = eng.workdays(start, end)
         items = []
         for i in range((end - start).days + 1):
             d = start + timedelta(days=i)
             ids = protected.get(d, ())
-            items.append({"date": d.isoformat(), "protected": bool(ids), "allowed": None,
-                          "policy_ids": list(ids)})
+            items.append({"date": d.isoformat(), "workday": workdays[i], "protected": bool(ids),
+                          "allowed": None, "policy_ids": list(ids)})
         return {"uscc": ent.uscc, "from": start.isoformat(), "to": end.isoformat(), "kind": None,
                 "department": None, "days": items}
     agency = agency_input(dept)
@@ -388,8 +402,8 @@ def days(user: User, uscc: str, args: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "uscc": ent.uscc, "from": start.isoformat(), "to": end.isoformat(), "kind": kind,
         "department": dept.code,
-        "days": [{"date": r.date.isoformat(), "protected": r.protected, "allowed": r.allowed,
-                  "policy_ids": list(r.policy_ids)} for r in result],
+        "days": [{"date": r.date.isoformat(), "workday": r.workday, "protected": r.protected,
+                  "allowed": r.allowed, "policy_ids": list(r.policy_ids)} for r in result],
     }
 
 

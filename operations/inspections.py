@@ -20,6 +20,7 @@ from models.user import User
 from operations import audit, checks, concurrency
 from operations.calendar import load_calendar
 from operations.errors import DomainError, Forbidden, NotFound
+from operations.labels import choice_label
 from operations.validate import get_bool, get_choice, get_date, get_int, get_str, invalid, reject_unknown
 from rules import quietdays as qd
 
@@ -189,25 +190,65 @@ def _joint_target(value: int, ent: Enterprise, dept: Department) -> Inspection:
     return target
 
 
+def same_day_booking(enterprise_id: int, department_id: int, d: date) -> Inspection | None:
+    """The agency's first booking of this enterprise on ``d`` that still takes (or took) place (SPEC §3.5.5)."""
+    return db.session.scalar(select(Inspection).where(
+        Inspection.enterprise_id == enterprise_id, Inspection.department_id == department_id,
+        Inspection.date == d, Inspection.status.in_(checks.COUNTED_STATUSES),
+    ).order_by(Inspection.id).limit(1))
+
+
+def duplicate_booking(first: Inspection) -> DomainError:
+    """409 duplicate_inspection naming the first booking: one agency visits an enterprise once a day, and a
+    second agency that day joins the visit instead (综合查一次)."""
+    return DomainError(
+        "duplicate_inspection",
+        _("%(dept)s already has inspection no. %(id)s of this enterprise on %(date)s (%(status)s); "
+          "one agency books one inspection of an enterprise per day.",
+          dept=first.department.name, id=first.id, date=first.date.isoformat(),
+          status=choice_label("inspections.status", first.status)),
+        status=409, field="date",
+        details={"existing": {"id": first.id, "date": first.date.isoformat(), "status": first.status,
+                              "kind": first.kind, "department": first.department.code}},
+    )
+
+
+def cap_sentence(cap: dict[str, Any], year: int) -> str:
+    """Whose cap refuses, and how full it is: the refusal must say so, not only name a quiet day."""
+    if cap["scope"] == "department":
+        return _("the annual cap of %(owner)s is reached: at most %(limit)s routine or random inspections of "
+                 "this enterprise a year, %(used)s already booked in %(year)s",
+                 owner=cap["owner_name"], limit=cap["limit"], used=cap["used"], year=year)
+    return _("the annual cap of %(owner)s for all agencies together is reached: at most %(limit)s routine or "
+             "random inspections of this enterprise a year, %(used)s already booked in %(year)s",
+             owner=cap["owner_name"], limit=cap["limit"], used=cap["used"], year=year)
+
+
 def _refusal(result: qd.CheckResult) -> DomainError:
     next_date = result.next_allowed_date.isoformat() if result.next_allowed_date else None
+    cap = checks.cap_json(result.cap, with_owner=True) if result.cap_reached else None
+    if next_date:
+        after = _("Next allowed working day: %(date)s.", date=next_date)
+    else:
+        after = _("No working day in the next 366 days is allowed.")
     if result.blocking:
         titles = "、".join(p.title if p.title.startswith("《") else f"《{p.title}》" for p in result.blocking)
-        return DomainError(
-            "quiet_day",
-            _("%(date)s is a quiet day for this enterprise under %(titles)s.", date=result.date.isoformat(),
-              titles=titles),
-            status=409,
-            details={"next_allowed_date": next_date,
-                     "policies": [checks.policy_ref(p) for p in result.blocking]},
-        )
-    cap = result.cap
+        message = _("%(date)s is a quiet day for this enterprise under %(titles)s.", date=result.date.isoformat(),
+                    titles=titles)
+        if cap is not None:
+            # The next date may jump to next year because of the cap: say so, or the date looks arbitrary.
+            message += " " + _("Besides, %(cap)s.", cap=cap_sentence(cap, result.date.year))
+        details: dict[str, Any] = {"next_allowed_date": next_date,
+                                   "policies": [checks.policy_ref(p) for p in result.blocking]}
+        if cap is not None:
+            details["cap"] = cap
+        return DomainError("quiet_day", f"{message} {after}", status=409, details=details)
+    cap = cap or checks.cap_json(result.cap, with_owner=True) or {}
+    message = _("Refused: %(cap)s.", cap=cap_sentence(cap, result.date.year)) if cap else _(
+        "The annual inspection cap is reached.")
     return DomainError(
-        "frequency_cap",
-        _("The annual inspection cap is reached: %(used)s of %(limit)s.", used=cap.used if cap else "?",
-          limit=cap.limit if cap else "?"),
-        status=409,
-        details={**(checks.cap_json(cap) or {}), "next_allowed_date": next_date},
+        "frequency_cap", f"{message} {after}", status=409,
+        details={**cap, "cap": cap, "next_allowed_date": next_date},
     )
 
 
@@ -244,6 +285,9 @@ def book(user: User, data: Mapping[str, Any]) -> tuple[Inspection, dict[str, Any
     if d < today and not emergency:
         raise invalid("date", _("The date is in the past; only emergencies are recorded afterwards."))
     root = (target.joint_with_id or target.id) if target is not None else None
+    first = same_day_booking(ent.id, dept.id, d)
+    if first is not None:
+        raise duplicate_booking(first)
     result = checks.check_one(ent, d, kind, dept, exclude_visit=root)
     if not result.allowed:
         raise _refusal(result)

@@ -295,6 +295,8 @@ class DayResult:
     protected: bool
     allowed: bool
     policy_ids: tuple[int, ...]  # the protecting policies, sorted
+    # Weekends and holidays stay allowed by the rules (SPEC §3.5.4) but are shown as non-working days.
+    workday: bool = True
 
 
 # --------------------------------------------------------------------------------------------------- engine
@@ -490,6 +492,17 @@ class Engine:
         self._year_masks[key] = m
         return m
 
+    def _workday_mask(self, start_ord: int, n: int) -> int:
+        """Working days of the window (bit ``i`` = start + ``i`` days) per the working-day calendar."""
+        first = date.fromordinal(start_ord).year
+        last = date.fromordinal(start_ord + n - 1).year
+        m = 0
+        for year in range(first, last + 1):
+            bits = self.calendar.year_bits(year)
+            shift = year_start_ordinal(year) - start_ord
+            m |= bits << shift if shift >= 0 else bits >> -shift
+        return m & ((1 << n) - 1)
+
     def _window_mask(self, policy: Policy, start_ord: int, n: int) -> int:
         first = date.fromordinal(start_ord).year
         last = date.fromordinal(start_ord + n - 1).year
@@ -582,7 +595,8 @@ class Engine:
     # ---- public API
 
     def check(self, ent: Enterprise, d: date, kind: str, agency: Agency, caps: CapState) -> CheckResult:
-        """SPEC §3.5 for one enterprise, date, kind and agency; ``next_allowed_date`` looks 366 days ahead."""
+        """SPEC §3.5 for one enterprise, date, kind and agency; ``next_allowed_date`` is the first allowed
+        working day of the 366 days from ``d``."""
         self._check_kind(kind)
         q = _Query(self, d, MAX_WINDOW_DAYS, kind, agency, caps)
         policies = self._covering(ent)
@@ -598,8 +612,10 @@ class Engine:
         allowed_mask = q.full & ~blocking_mask & ~self._cap_blocked(q, ent, q.years(), {})
         allowed = bool(allowed_mask & 1)
         cap = self._cap_info(ent, d.year, kind, agency, caps)
-        if allowed_mask:
-            next_allowed: date | None = d + timedelta(days=(allowed_mask & -allowed_mask).bit_length() - 1)
+        # Nobody plans an inspection for New Year's Day: the next date offered is a working day (SPEC §3.5.4).
+        offered = allowed_mask & self._workday_mask(q.start_ord, q.n)
+        if offered:
+            next_allowed: date | None = d + timedelta(days=(offered & -offered).bit_length() - 1)
         else:
             next_allowed = None
         needs_justification = allowed and bool(exempt)
@@ -630,11 +646,19 @@ class Engine:
         masks = [(p.id, q.mask(p)) for p in policies]
         masks = [(pid, m) for pid, m in masks if m]
         allowed_mask = q.full & ~q.blocking_mask(policies) & ~self._cap_blocked(q, ent, q.years(), {})
+        workdays = self._workday_mask(q.start_ord, n)
         out = []
         for i in range(n):
             ids = tuple(pid for pid, m in masks if (m >> i) & 1)
-            out.append(DayResult(start + timedelta(days=i), bool(ids), bool((allowed_mask >> i) & 1), ids))
+            out.append(DayResult(start + timedelta(days=i), bool(ids), bool((allowed_mask >> i) & 1), ids,
+                                 bool((workdays >> i) & 1)))
         return out
+
+    def workdays(self, start: date, end: date) -> list[bool]:
+        """Whether each day of ``[start, end]`` is a working day (calendars without an agency and kind)."""
+        n = _window(start, end, None)
+        m = self._workday_mask(start.toordinal(), n)
+        return [bool((m >> i) & 1) for i in range(n)]
 
     def bulk_allowed(self, ents: Sequence[Enterprise], start: date, end: date, kind: str, agency: Agency,
                      caps: CapState) -> dict[str, list[date]]:

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 import segno
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -57,6 +57,31 @@ def _policy_rows(ids: list[int]) -> dict[int, QuietDayPolicy]:
 
 # ------------------------------------------------------------------------------------------ check page
 
+CHECK_DEPARTMENT_KEY = "check_department"
+
+
+def _default_department(uscc: str) -> str:
+    """The agency an admin or the secretariat checks for when none is chosen: the one chosen last in this
+    session, else the inspecting agency nearest to the enterprise (its own jurisdiction, then upwards), else
+    the first inspecting agency."""
+    codes = [code for code, _label in _inspecting_departments()]
+    if not codes:
+        return ""
+    remembered = session.get(CHECK_DEPARTMENT_KEY)
+    if remembered in codes:
+        return remembered
+    ent = db.session.scalar(select(Enterprise).where(Enterprise.uscc == uscc)) if uscc else None
+    if ent is not None:
+        juris = checks.jurisdictions()
+        rows = db.session.execute(select(Department.code, Department.jurisdiction_id)
+                                  .where(Department.inspects).order_by(Department.code)).all()
+        for code in juris.chain(ent.jurisdiction_id):
+            for dept_code, jid in rows:
+                if juris.code_by_id.get(jid) == code:
+                    return dept_code
+    return codes[0]
+
+
 
 @bp.route("/check", methods=["GET"])
 @roles(*PLANNERS)
@@ -67,15 +92,23 @@ def check_page():
     uscc = (args.get("uscc") or "").strip()[:18]
     kind = args.get("kind") or "routine"
     day = args.get("date") or today.isoformat()
+    default_department = None
     if current_user.role == "inspector":
         department = current_user.department.code if current_user.department else ""
     else:
-        department = args.get("department") or ""
+        department = (args.get("department") or "").strip()[:40]
     matches: list[Enterprise] = []
     if q and not uscc:
         matches = _search_enterprises(q)
         if len(matches) == 1:
             uscc = matches[0].uscc
+    if current_user.role != "inspector":
+        if department:
+            session[CHECK_DEPARTMENT_KEY] = department
+        else:
+            # Admins and the secretariat check on behalf of an agency; an empty selector made the first check
+            # fail with "检查部门为必填项", so start from a sensible agency and say which one was chosen.
+            department = default_department = _default_department(uscc)
     status = 200
     error = result = enterprise = None
     explained: list[dict[str, Any]] = []
@@ -125,7 +158,7 @@ def check_page():
     return render_template(
         "inspections/check.html", q=q, uscc=uscc, kind=kind, day=day, department=department, matches=matches,
         result=result, enterprise=enterprise, explained=explained, error=error, weeks=weeks, cells=cells,
-        cap_owner=cap_owner,
+        cap_owner=cap_owner, default_department=default_department,
         month=month, prev_month=prev_month, next_month=next_month, today=today,
         departments=_inspecting_departments() if current_user.role != "inspector" else [],
     ), status
@@ -165,7 +198,7 @@ def new_page():
             except DomainError as err:
                 db.session.rollback()
                 status = err.status
-                if err.code in ("quiet_day", "frequency_cap"):
+                if err.code in ("quiet_day", "frequency_cap", "duplicate_inspection"):
                     refusal = err
                 else:
                     attach_error(form, err)

@@ -96,7 +96,8 @@ def test_quiet_day_today_cannot_wait_for_approval(client, world):
     assert resp.status_code == 201  # Thursday is not a quiet day: no approval needed
     world.policy.rule = {"type": "weekdays", "weekdays": [4]}
     db.session.commit()
-    resp = book(client, world, date="2026-11-19", kind="complaint", justification="投诉")
+    # Another agency: the first one already has its one booking of the day (SPEC §3.5.5).
+    resp = book(client, world, world.em_inspector, date="2026-11-19", kind="complaint", justification="投诉")
     assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "approval_too_late"
 
 
@@ -132,7 +133,7 @@ def test_department_cap_refuses_with_limit_and_used(client, world):
     assert err["details"]["next_allowed_date"] == "2027-01-01"
     assert counts() == before
     # Other kinds are not capped; a cancelled booking frees its place.
-    assert book(client, world, date="2026-11-28", kind="licensing").status_code == 201
+    assert book(client, world, date="2026-11-29", kind="licensing").status_code == 201
     first = db.session.query(Inspection).order_by(Inspection.id).first()
     assert post(client, world, world.inspector, first.id, "cancel", reason="企业停产").status_code == 200
     assert book(client, world, date="2026-11-28").status_code == 201

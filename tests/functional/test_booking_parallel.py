@@ -81,3 +81,32 @@ def test_jurisdiction_cap_holds_across_agencies_in_parallel(app, world):
     assert sorted(s for s, _ in results) == [201] * CAP + [409] * (PARALLEL - CAP), results
     assert {b["error"]["code"] for s, b in results if s == 409} == {"frequency_cap"}
     assert _booked(ent_id) == CAP
+
+
+def test_one_booking_per_agency_enterprise_and_day_under_parallel_bookings(app, world):
+    """12 parallel bookings by one agency (no cap) of one enterprise on one day: one wins, 11 are duplicates."""
+    uscc, ent_id = world.state_ent.uscc, world.state_ent.id
+    headers = world.headers(world.em_inspector)
+    requests = [(headers, {"uscc": uscc, "date": "2026-11-26", "kind": "routine", "subject": f"同日{i}"})
+                for i in range(PARALLEL)]
+    results = parallel_posts(app, requests)
+    assert sorted(s for s, _ in results) == [201] + [409] * (PARALLEL - 1), results
+    winner = next(b["id"] for s, b in results if s == 201)
+    refused = [b["error"] for s, b in results if s == 409]
+    assert {e["code"] for e in refused} == {"duplicate_inspection"}
+    assert {e["details"]["existing"]["id"] for e in refused} == {winner}
+    assert _booked(ent_id) == 1
+
+
+def test_joining_one_visit_in_parallel_gives_one_joined_booking(app, world):
+    uscc, ent_id = world.state_ent.uscc, world.state_ent.id
+    client = app.test_client()
+    visit = client.post("/api/v1/inspections", headers=world.headers(world.em_inspector), json={
+        "uscc": uscc, "date": "2026-11-26", "kind": "complaint", "subject": "投诉核查"}).get_json()["id"]
+    headers = world.headers(world.inspector)
+    requests = [(headers, {"uscc": uscc, "joint_with": visit, "kind": "routine", "subject": f"联合{i}"})
+                for i in range(PARALLEL)]
+    results = parallel_posts(app, requests)
+    assert sorted(s for s, _ in results) == [201] + [409] * (PARALLEL - 1), results
+    assert {b["error"]["code"] for s, b in results if s == 409} == {"duplicate_inspection"}
+    assert _booked(ent_id) == 2
