@@ -27,6 +27,7 @@ from models.policy import PolicyException, QuietDayPolicy, policy_enterprises
 from models.user import User
 from operations.calendar import load_calendar
 from operations.errors import DomainError, Forbidden, NotFound
+from operations.labels import field_label
 from operations.validate import get_choice, get_date, get_str, invalid, reject_unknown
 from rules import quietdays as qd
 
@@ -228,7 +229,7 @@ def resolve_department(user: User, code: str | None, field: str = "department") 
         return own
     if user.role in ("admin", "secretariat"):
         if not code:
-            raise invalid(field, _("%(field)s is required.", field=field), "missing_field")
+            raise invalid(field, _("%(field)s is required.", field=field_label(field)), "missing_field")
         return find_department(code, field)
     raise Forbidden(_("You do not have permission to do this."))
 
@@ -357,7 +358,8 @@ def _range(args: Mapping[str, Any]) -> tuple[date, date]:
     start = get_date(args, "from")
     end = get_date(args, "to")
     if end < start:
-        raise invalid("to", _("'to' must not be before 'from'."))
+        raise invalid("to", _("%(to)s must not be before %(from)s.", to=field_label("to"),
+                              **{"from": field_label("from")}))
     if (end - start).days + 1 > MAX_DAYS:
         raise invalid("to", _("A range may cover at most %(n)s days.", n=MAX_DAYS), "range_too_long")
     return start, end
@@ -430,11 +432,11 @@ def bulk(user: User, data: Mapping[str, Any]) -> str:
     start, end = _range(data)
     raw = data.get("enterprises")
     if raw is None:
-        raise invalid("enterprises", _("%(field)s is required.", field="enterprises"), "missing_field")
+        raise invalid("enterprises", _("%(field)s is required.", field=field_label("enterprises")), "missing_field")
     if not isinstance(raw, list) or not all(isinstance(u, str) for u in raw):
-        raise invalid("enterprises", _("enterprises must be a list of credit codes."))
+        raise invalid("enterprises", _("%(field)s must be a list of credit codes.", field=field_label("enterprises")))
     if not raw:
-        raise invalid("enterprises", _("enterprises must not be empty."))
+        raise invalid("enterprises", _("%(field)s must not be empty.", field=field_label("enterprises")))
     if len(raw) > MAX_BULK:
         raise invalid("enterprises", _("At most %(n)s enterprises per request.", n=MAX_BULK), "too_many")
     dept = resolve_department(user, get_str(data, "department", required=False, max_len=40))

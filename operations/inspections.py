@@ -297,7 +297,7 @@ def book(user: User, data: Mapping[str, Any]) -> tuple[Inspection, dict[str, Any
             raise DomainError(
                 "justification_required",
                 _("%(date)s is a quiet day for this enterprise: a %(kind)s needs a written justification.",
-                  date=d.isoformat(), kind=kind),
+                  date=d.isoformat(), kind=choice_label("kind", kind)),
                 status=422, field="justification",
                 details={"policies": [checks.policy_ref(p) for p in result.exempt]},
             )

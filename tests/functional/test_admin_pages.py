@@ -90,9 +90,9 @@ def test_create_enterprise_form(client, admin, tree):
     [
         ({"uscc": VALID[:17] + ("0" if VALID[17] != "0" else "1")}, "check character"),
         ({"uscc": VALID.lower()}, "upper-case"),
-        ({"name": ""}, "name is required"),
+        ({"name": ""}, "Name is required"),
         ({"jurisdiction_code": "999999"}, "999999"),
-        ({"ownership": "guild"}, "ownership must be one of"),
+        ({"ownership": "guild"}, "Ownership must be one of"),
         ({"liaison_phone": "call me"}, "phone number"),
     ],
 )
