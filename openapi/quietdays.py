@@ -12,7 +12,8 @@ KINDS = ["routine", "random", "complaint", "accident", "assigned", "case", "lice
 DATE = {"type": "string", "format": "date"}
 NULL_DATE = {"type": ["string", "null"], "format": "date"}
 KIND = {"type": "string", "enum": KINDS}
-STATUS = {"type": "string", "enum": ["planned", "pending_approval", "checked_in", "completed", "cancelled"]}
+STATUS = {"type": "string", "enum": ["planned", "pending_approval", "checked_in", "completed", "cancelled",
+                                     "rejected"]}
 POLICY_STATUSES = ["draft", "active", "revoked"]
 OWNERSHIP = {"type": "string", "enum": ["private", "state", "foreign", "collective", "individual"]}
 SIZE = {"type": "string", "enum": ["above_scale", "large", "medium", "small", "micro"]}
@@ -204,7 +205,7 @@ SCHEMAS: dict[str, Any] = {
             "id", "uscc", "enterprise_name", "department", "department_name", "date", "kind", "subject",
             "justification", "reference", "emergency", "record_overdue", "on_protected_day", "status",
             "joint_with", "created_at", "approved_at", "checked_in_at", "completed_at", "result",
-            "cancelled_at", "cancel_reason", "rated",
+            "cancelled_at", "cancel_reason",
         ],
         "properties": {
             "id": {"type": "integer"},
@@ -232,7 +233,10 @@ SCHEMAS: dict[str, Any] = {
             "result": {"type": ["string", "null"]},
             "cancelled_at": NULL_TIME,
             "cancel_reason": {"type": ["string", "null"]},
-            "rated": {"type": "boolean"},
+            "rejected_at": NULL_TIME,
+            "rejection_reason": {"type": ["string", "null"], "description": "Why the agency's head rejected it."},
+            "rated": {"type": "boolean", "description": "Only shown to the enterprise that rated: agencies never "
+                      "learn which inspection was rated."},
             "rating": {
                 "type": ["integer", "null"],
                 "description": "Only shown to the enterprise that rated.",
@@ -531,8 +535,16 @@ PATHS: dict[str, Any] = {
     },
     "/api/v1/inspections/{inspection_id}/approve": {
         "post": _action(
-            "Approve an inspection on a quiet day (the agency's head, before the date)",
+            "Approve an inspection on a quiet day (the agency's head, before the date; never one they "
+            "booked themselves: 403 four_eyes; 409 invalid_state when already decided)",
             codes=(401, 403, 404, 409),
+        ),
+    },
+    "/api/v1/inspections/{inspection_id}/reject": {
+        "post": _action(
+            "Reject an inspection waiting for approval, with a reason (the agency's head; not their own "
+            "booking: 403 four_eyes; 409 invalid_state when already decided)",
+            {"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}}},
         ),
     },
     "/api/v1/inspections/{inspection_id}/cancel": {

@@ -20,7 +20,7 @@ from models.user import User
 from operations import audit, checks, concurrency
 from operations.calendar import load_calendar
 from operations.errors import DomainError, Forbidden, NotFound
-from operations.labels import choice_label
+from operations.labels import INSPECTION_STATUS_LABELS, choice_label
 from operations.validate import get_bool, get_choice, get_date, get_int, get_str, invalid, reject_unknown
 from rules import quietdays as qd
 
@@ -61,6 +61,8 @@ def to_json(insp: Inspection, viewer: User | None = None) -> dict[str, Any]:
         "result": insp.result,
         "cancelled_at": insp.cancelled_at.isoformat() + "Z" if insp.cancelled_at else None,
         "cancel_reason": insp.cancel_reason,
+        "rejected_at": insp.rejected_at.isoformat() + "Z" if insp.rejected_at else None,
+        "rejection_reason": insp.rejection_reason,
         "rated": insp.rating is not None,
     }
     # Only the enterprise that gave a rating sees it; agencies see averages (ratings_summary).
@@ -363,18 +365,64 @@ def _transition(insp: Inspection, action: str, changes: Mapping[str, Any],
     return insp
 
 
-def approve(user: User, inspection_id: int) -> Inspection:
-    insp = get_inspection(inspection_id)
+def _may_decide(user: User, insp: Inspection) -> None:
+    """The agency's head decides, and never on their own booking (four eyes: 双人复核)."""
     _own_agency(user, insp)
     if not user.is_head:
         raise Forbidden(_("Only the agency's head may approve inspections on quiet days."))
+    if insp.created_by_id == user.id:
+        raise DomainError("four_eyes", _("You booked this inspection yourself: another head of %(name)s must "
+                                         "decide on it.", name=insp.department.name), status=403)
+
+
+def approval_queue(user: User) -> list[Inspection]:
+    """Inspections of the head's agency waiting for approval, soonest first (the dashboard queue)."""
+    if user.role != "inspector" or not user.is_head or user.department_id is None:
+        return []
+    return list(db.session.scalars(select(Inspection).where(
+        Inspection.department_id == user.department_id, Inspection.status == "pending_approval",
+    ).order_by(Inspection.date, Inspection.id)))
+
+
+def approval_count(user: User) -> int:
+    if user.role != "inspector" or not user.is_head or user.department_id is None:
+        return 0
+    return db.session.scalar(select(func.count()).select_from(Inspection).where(
+        Inspection.department_id == user.department_id, Inspection.status == "pending_approval")) or 0
+
+
+def _decide(insp: Inspection, action: str, changes: Mapping[str, Any]) -> Inspection:
+    """pending_approval → ``changes["status"]`` as one conditional UPDATE: of two heads deciding at once,
+    exactly one wins and the other gets 409 invalid_state naming the decision already taken."""
+    before = to_json(insp)
+    concurrency.transition(insp, ["pending_approval"], changes, names=INSPECTION_STATUS_LABELS)
+    audit.record(action, "inspection", insp.id, before=before, after=to_json(insp))
+    db.session.commit()
+    return insp
+
+
+def approve(user: User, inspection_id: int) -> Inspection:
+    insp = get_inspection(inspection_id)
+    _may_decide(user, insp)
     if insp.status != "pending_approval":
-        raise DomainError("invalid_state", _("Only inspections waiting for approval can be approved."),
-                          status=409, details={"status": insp.status})
+        raise concurrency.invalid_state("inspections", insp.status, ["pending_approval"],
+                                        INSPECTION_STATUS_LABELS)
     if checks.local_today() >= insp.date:
         raise DomainError("too_late", _("Approval must be given before the inspection date."), status=409)
-    return _transition(insp, "approve", {"status": "planned", "approved_by_id": user.id,
-                                         "approved_at": utcnow()})
+    return _decide(insp, "approve", {"status": "planned", "approved_by_id": user.id, "approved_at": utcnow()})
+
+
+def reject(user: User, inspection_id: int, data: Mapping[str, Any]) -> Inspection:
+    """The head refuses a pending inspection, with a reason the booker reads; it never takes place."""
+    insp = get_inspection(inspection_id)
+    _may_decide(user, insp)
+    reject_unknown(data, ("reason",))
+    reason = get_str(data, "reason", max_len=1000)
+    if insp.status != "pending_approval":
+        raise concurrency.invalid_state("inspections", insp.status, ["pending_approval"],
+                                        INSPECTION_STATUS_LABELS)
+    return _decide(insp, "reject", {"status": "rejected", "rejected_by_id": user.id, "rejected_at": utcnow(),
+                                    "rejection_reason": reason})
 
 
 def cancel(user: User, inspection_id: int, data: Mapping[str, Any]) -> Inspection:

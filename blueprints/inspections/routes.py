@@ -257,6 +257,7 @@ def _render_detail(insp, status: int = 200, **forms: Any):
         "inspections/detail.html", insp=insp, joined=inspections.joined_visits(insp), own_agency=own_agency,
         is_head=own_agency and user.is_head, today=checks.local_today(), suggestion=suggestion,
         cancel_form=forms.get("cancel_form") or ReasonForm(formdata=None),
+        reject_form=forms.get("reject_form") or ReasonForm(formdata=None),
         result_form=forms.get("result_form") or ResultForm(formdata=None),
         rating_form=forms.get("rating_form") or RatingForm(formdata=None),
         can_rate=user.role == "enterprise" and user.enterprise_id == insp.enterprise_id
@@ -289,10 +290,63 @@ def _act(inspection_id: int, action, success: str, form_name: str | None = None,
     return redirect(url_for("inspections.detail", inspection_id=inspection_id))
 
 
+# ------------------------------------------------------------------------------------------ approvals (qdcore)
+
+
+def _from_queue() -> bool:
+    """The decision was taken in the dashboard's approval queue: go back there, whatever the outcome."""
+    return request.form.get("next") == "dashboard"
+
+
+def _decide_in_queue(inspection_id: int, action, success: str):
+    insp = inspections.get_inspection(inspection_id)
+    try:
+        action()
+    except DomainError as err:
+        db.session.rollback()
+        if err.status == 403 and not inspections.can_see(current_user, insp):
+            raise
+        flash(_("Inspection no. %(id)s: %(message)s", id=inspection_id, message=err.message), "error")
+    else:
+        flash(success, "success")
+    # POST-redirect-GET: a refresh of the dashboard never sends the decision again.
+    return redirect(url_for("main.dashboard") + "#approvals", code=303)
+
+
 @bp.route("/inspections/<int:inspection_id>/approve", methods=["POST"])
 @roles("inspector")
 def approve(inspection_id: int):
-    return _act(inspection_id, lambda: inspections.approve(current_user, inspection_id), _("Approved."))
+    action = lambda: inspections.approve(current_user, inspection_id)  # noqa: E731
+    if _from_queue():
+        return _decide_in_queue(inspection_id, action, _("Approved."))
+    return _act(inspection_id, action, _("Approved."))
+
+
+@bp.route("/inspections/<int:inspection_id>/reject", methods=["POST"])
+@roles("inspector")
+def reject(inspection_id: int):
+    form = ReasonForm()
+    action = lambda: inspections.reject(current_user, inspection_id, {"reason": form.reason.data})  # noqa: E731
+    success = _("Rejected; the booker sees your reason.")
+    if _from_queue():
+        return _decide_in_queue(inspection_id, action, success)
+    return _act(inspection_id, action, success, "reject_form", form)
+
+
+@bp.app_context_processor
+def _approval_context() -> dict[str, Any]:
+    # Lazy: only the dashboard partial and the navigation call these, once per page.
+    return {"approval_queue": lambda: inspections.approval_queue(current_user)
+            if current_user.is_authenticated else [],
+            "approval_today": checks.local_today}
+
+
+def approvals_nav_item() -> tuple[str, Any] | None:
+    """The navigation entry of an agency head: the approval queue with how many inspections wait."""
+    if not current_user.is_authenticated or current_user.role != "inspector" or not current_user.is_head:
+        return None
+    count = inspections.approval_count(current_user)
+    return url_for("main.dashboard") + "#approvals", _("Approvals (%(n)s)", n=count)
 
 
 @bp.route("/inspections/<int:inspection_id>/check-in", methods=["POST"])
