@@ -577,7 +577,8 @@ PATHS: dict[str, Any] = {
     },
     "/api/v1/inspection-ratings": {
         "get": {
-            "summary": "Ratings per agency: count and average only (average shown from 3 ratings)",
+            "summary": "Ratings per agency, published in steps: closed calendar months only, pooled until a step holds "
+                       "at least 5 ratings (count and average; never per inspection)",
             "responses": {
                 **ok(
                     "Aggregates",
@@ -593,13 +594,19 @@ PATHS: dict[str, Any] = {
                                         "department_name": {"type": "string"},
                                         "count": {"type": "integer"},
                                         "average": {"type": ["number", "null"]},
+                                        "published_until": {
+                                            "type": ["string", "null"],
+                                            "description": "The last month (YYYY-MM) in the published figures.",
+                                        },
                                     },
                                 },
                             },
                             "min_count_for_average": {
                                 "type": "integer",
-                                "description": "Below this many ratings `average` is null.",
+                                "description": "Each published step holds at least this many ratings.",
                             },
+                            "period": {"type": "string", "enum": ["month"],
+                                       "description": "Ratings are published per closed calendar month."},
                         },
                     },
                 ),

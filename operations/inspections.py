@@ -5,11 +5,13 @@ planned → (pending_approval) → checked_in → completed / cancelled, 扫码�
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import extract, func, select
 
 from extensions import db
 from models.base import utcnow
@@ -29,9 +31,11 @@ BOOK_FIELDS = ("uscc", "department", "date", "kind", "subject", "justification",
 OPEN_STATUSES = ("planned", "pending_approval")
 JOINT_WINDOW_DAYS = 14
 EMERGENCY_RECORD_WORKDAYS = 3
-# Below this many ratings a department's average is not shown: with one or two ratings the agency could tell
-# which enterprise gave which (SPEC §3.6: ratings only in aggregate).
-MIN_RATINGS_FOR_AVERAGE = 3
+# Ratings are published in steps (SPEC §3.6: agencies see ratings only in aggregate). A live average would
+# betray each new rating (4.67 over 3 becoming 3.75 over 4 says the new one was a 1), so only closed calendar
+# months count, and months are pooled until a step holds at least this many ratings: what a step adds is the
+# sum of five or more ratings, never one enterprise's.
+MIN_RATINGS_FOR_AVERAGE = 5
 
 
 # ------------------------------------------------------------------------------------------ reading
@@ -63,10 +67,11 @@ def to_json(insp: Inspection, viewer: User | None = None) -> dict[str, Any]:
         "cancel_reason": insp.cancel_reason,
         "rejected_at": insp.rejected_at.isoformat() + "Z" if insp.rejected_at else None,
         "rejection_reason": insp.rejection_reason,
-        "rated": insp.rating is not None,
     }
-    # Only the enterprise that gave a rating sees it; agencies see averages (ratings_summary).
+    # Only the enterprise that gave a rating learns which inspection is rated (and its value); an agency seeing
+    # `rated` flip on one inspection would know who rated it, so agencies get the stepped averages only.
     if viewer is not None and viewer.role == "enterprise" and viewer.enterprise_id == insp.enterprise_id:
+        out["rated"] = insp.rating is not None
         out["rating"] = insp.rating
         out["rating_comment"] = insp.rating_comment
     return out
@@ -141,22 +146,52 @@ def list_statement(user: User, args: Mapping[str, Any]):
     return stmt.order_by(Inspection.date.desc(), Inspection.id.desc())
 
 
+def _month_start_utc(today: date) -> datetime:
+    """00:00 on the first of ``today``'s month in the app's time zone, as the naive UTC of ``rated_at``."""
+    tz = ZoneInfo(current_app.config.get("TIMEZONE", "Asia/Shanghai"))
+    local = datetime(today.year, today.month, 1, tzinfo=tz)
+    return local.astimezone(UTC).replace(tzinfo=None)
+
+
 def ratings_summary(user: User) -> list[dict[str, Any]]:
-    """Average and count of ratings per department: never per inspection, never per enterprise."""
-    stmt = (select(Department.code, Department.name, func.count(Inspection.rating),
-                   func.avg(Inspection.rating))
-            .join(Department, Department.id == Inspection.department_id)
-            .where(Inspection.rating.is_not(None))
-            .group_by(Department.code, Department.name).order_by(Department.code))
+    """Published average and count of ratings per department: never per inspection, never per enterprise.
+
+    Only months closed before the current one count, pooled in order until a step holds at least
+    MIN_RATINGS_FOR_AVERAGE ratings; a remainder waits for later months. ``published_until`` names the last
+    month in the published figures."""
     if user.role == "inspector":
-        stmt = stmt.where(Inspection.department_id == user.department_id)
-    elif user.role not in ("admin", "secretariat"):
+        scope = Inspection.department_id == user.department_id
+    elif user.role in ("admin", "secretariat"):
+        scope = None
+    else:
         raise Forbidden(_("You do not have permission to do this."))
+    cutoff = _month_start_utc(checks.local_today())
+    year, month = extract("year", Inspection.rated_at), extract("month", Inspection.rated_at)
+    stmt = (select(Department.code, Department.name, year, month, func.count(Inspection.rating),
+                   func.sum(Inspection.rating))
+            .join(Department, Department.id == Inspection.department_id)
+            .where(Inspection.rating.is_not(None), Inspection.rated_at < cutoff)
+            .group_by(Department.code, Department.name, year, month)
+            .order_by(Department.code, year, month))
+    if scope is not None:
+        stmt = stmt.where(scope)
+    published: dict[str, dict[str, Any]] = {}
+    pool: dict[str, tuple[int, int]] = {}
+    for code, name, y, m, count, total in db.session.execute(stmt):
+        row = published.setdefault(code, {"department": code, "department_name": name, "count": 0,
+                                          "sum": 0, "published_until": None})
+        pooled_count, pooled_sum = pool.get(code, (0, 0))
+        pooled_count, pooled_sum = pooled_count + count, pooled_sum + int(total)
+        if pooled_count >= MIN_RATINGS_FOR_AVERAGE:
+            row["count"] += pooled_count
+            row["sum"] += pooled_sum
+            row["published_until"] = f"{int(y):04d}-{int(m):02d}"
+            pooled_count, pooled_sum = 0, 0
+        pool[code] = (pooled_count, pooled_sum)
     out = []
-    for code, name, count, avg in db.session.execute(stmt):
-        shown = count >= MIN_RATINGS_FOR_AVERAGE
-        out.append({"department": code, "department_name": name, "count": count,
-                    "average": round(float(avg), 2) if shown else None})
+    for row in published.values():
+        count, total = row.pop("count"), row.pop("sum")
+        out.append({**row, "count": count, "average": round(total / count, 2) if count else None})
     return out
 
 

@@ -115,4 +115,4 @@ def rate(inspection_id: int):
 @roles(*PLANNERS)
 def ratings():
     return jsonify({"items": inspections.ratings_summary(current_user),
-                    "min_count_for_average": inspections.MIN_RATINGS_FOR_AVERAGE})
+                    "min_count_for_average": inspections.MIN_RATINGS_FOR_AVERAGE, "period": "month"})
