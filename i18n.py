@@ -19,7 +19,7 @@ def compile_catalogs(directory: Path = TRANSLATIONS) -> list[Path]:
             continue
         with po_path.open("rb") as fh:
             catalog = read_po(fh)
-        # One temporary file per process: pytest-xdist workers and gunicorn workers compile at the same time.
+        # a name per process: test workers and gunicorn workers compile at start-up side by side
         tmp = mo_path.with_suffix(f".mo.{os.getpid()}.tmp")
         with tmp.open("wb") as fh:
             write_mo(fh, catalog, use_fuzzy=False)

@@ -16,6 +16,8 @@ def all_blueprints() -> list[tuple[Blueprint, str | None, bool]]:
     from blueprints.inspections.api import api as inspections_api
     from blueprints.inspections.routes import bp as inspections_bp
     from blueprints.main.routes import bp as main_bp
+    from blueprints.meetings.api import api as meetings_api  # meetings
+    from blueprints.meetings.routes import bp as meetings_bp  # meetings
     from blueprints.policies.api import api as policies_api
     from blueprints.policies.routes import bp as policies_bp
     from blueprints.public.routes import bp as public_bp
@@ -33,6 +35,9 @@ def all_blueprints() -> list[tuple[Blueprint, str | None, bool]]:
         (policies_api, "/api/v1", True),
         (inspections_api, "/api/v1", True),
         (docs_api, "/api/v1", True),
+        # meetings
+        (meetings_bp, None, False),
+        (meetings_api, "/api/v1", True),
         # qdcore
         (account_bp, None, False),
     ]

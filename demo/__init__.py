@@ -5,9 +5,11 @@ from __future__ import annotations
 
 def run_demo() -> list[str]:
     """Load every part in order (quiet days need the reference data) and return the lines to print."""
-    from demo import quietdays, reference
+    from demo import meetings, quietdays, reference
 
     lines: list[str] = []
-    for part in (reference, quietdays):
+    parts: tuple = (reference, quietdays)
+    parts += (meetings,)  # meetings
+    for part in parts:
         lines.extend(part.load())
     return lines

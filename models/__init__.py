@@ -6,6 +6,16 @@ from models.department import Department
 from models.enterprise import Enterprise
 from models.inspection import Inspection
 from models.jurisdiction import Jurisdiction
+from models.meeting import (
+    Invitation,
+    Meeting,
+    MeetingSeries,
+    MinutesIssue,
+    MinutesRevision,
+    Notice,
+    meeting_departments,
+    meeting_hosts,
+)
 from models.policy import PolicyException, QuietDayPolicy, policy_enterprises
 from models.user import ApiToken, User
 
@@ -21,4 +31,16 @@ __all__ = [
     "QuietDayPolicy",
     "User",
     "policy_enterprises",
+]
+
+# meetings
+__all__ += [
+    "Invitation",
+    "Meeting",
+    "MeetingSeries",
+    "MinutesIssue",
+    "MinutesRevision",
+    "Notice",
+    "meeting_departments",
+    "meeting_hosts",
 ]

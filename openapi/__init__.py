@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from openapi import auth, quietdays, reference
+from openapi import auth, meetings, quietdays, reference
 from openapi.common import COMPONENTS
 
 # Each module exposes PATHS (and may add to COMPONENTS["schemas"]); order only affects the document's order.
 FEATURES = (auth, reference, quietdays)
+FEATURES += (meetings,)  # meetings
 
 
 def build_openapi() -> dict[str, Any]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from operations.labels import INSPECTION_STATUS_LABELS, POLICY_STATUS_LABELS, register
+from operations.labels import register
 
 FIELDS = {
     # inspections and checks
@@ -83,10 +83,12 @@ FIELDS = {
     "confirm": _l("Repeat the new password"),
 }
 
-# Choice names for fields whose codes are not registered elsewhere: a refusal lists the Chinese names.
+# Choice names by "<table>.<column>" (a bare code like "status" is shared by several tables; see
+# validate.get_choice(labels=...)); "effect" is used by policy exceptions only.
+EFFECT_LABELS = {"lift": _l("Lifted (not a quiet day on this date)"), "add": _l("Added quiet day")}
 CHOICES = {
-    "status": {**POLICY_STATUS_LABELS, **INSPECTION_STATUS_LABELS},
-    "effect": {"lift": _l("Lifted (not a quiet day on this date)"), "add": _l("Added quiet day")},
+    "policy_exceptions.effect": EFFECT_LABELS,
+    "effect": EFFECT_LABELS,
 }
 
 register(fields=FIELDS, choices=CHOICES)

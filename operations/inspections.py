@@ -120,7 +120,7 @@ def list_statement(user: User, args: Mapping[str, Any]):
     code = get_str(args, "department", required=False, max_len=40)
     start = get_date(args, "from", required=False)
     end = get_date(args, "to", required=False)
-    status = get_choice(args, "status", INSPECTION_STATUSES, required=False)
+    status = get_choice(args, "status", INSPECTION_STATUSES, required=False, labels="inspections.status")
     if user.role == "inspector":
         own = user.department.code if user.department else None
         if code and code != own:

@@ -236,7 +236,8 @@ def _validate(data: Mapping[str, Any], current: QuietDayPolicy | None) -> dict[s
         out["binds"] = get_choice(data, "binds", qd.BINDS, required=False, default="level_and_below")
     if present("status"):
         # Revoking goes through DELETE (with a reason), never through a status edit.
-        out["status"] = get_choice(data, "status", ("draft", "active"), required=False, default="draft")
+        out["status"] = get_choice(data, "status", ("draft", "active"), required=False, default="draft",
+                                   labels="quiet_day_policies.status")
     valid_from = out.get("valid_from", current.valid_from if current else None)
     valid_until = out.get("valid_until", current.valid_until if current else None)
     if valid_from and valid_until and valid_until < valid_from:
@@ -355,7 +356,7 @@ def list_statement(args: Mapping[str, Any]):
     # An empty value means "not given", as in operations.validate.
     code = get_str(args, "jurisdiction", required=False, max_len=20)
     inherited = get_bool(args, "inherited")
-    status = get_choice(args, "status", STATUSES, required=False)
+    status = get_choice(args, "status", STATUSES, required=False, labels="quiet_day_policies.status")
     if code:
         j = find_jurisdiction(code, "jurisdiction")
         codes = list(checks.jurisdictions().chain(j.id)) if inherited else [j.code]

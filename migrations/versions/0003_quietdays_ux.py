@@ -1,7 +1,7 @@
 """qdcore (issue #6): the agency head rejects a pending inspection with a reason.
 
-Revision ID: 0003_quietdays_ux
-Revises: 0001
+Revision ID: 0003
+Revises: 0004
 Create Date: 2026-11-23
 
 """
@@ -9,8 +9,9 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0003_quietdays_ux'
-down_revision = '0001'
+revision = '0003'
+# After 0004 (meetings), which landed on main first; the lead relinks the chain at merge.
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 

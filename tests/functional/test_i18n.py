@@ -54,3 +54,32 @@ def test_placeholders_survive_translation():
 def test_english_catalog_exists(app):
     assert (ROOT / "translations" / "en" / "LC_MESSAGES" / "messages.po").exists()
     assert app.config["BABEL_DEFAULT_LOCALE"] == "zh_CN"
+
+
+def _compile_into(directory: str) -> int:
+    from pathlib import Path
+
+    from i18n import compile_catalogs
+
+    return len(compile_catalogs(Path(directory)))
+
+
+def test_workers_compiling_side_by_side_on_a_fresh_clone_do_not_collide(tmp_path):
+    # A fresh clone has no .mo: every xdist or gunicorn worker compiles at start-up at the same moment.
+    import shutil
+    from concurrent.futures import ProcessPoolExecutor
+    from pathlib import Path
+
+    from i18n import TRANSLATIONS
+
+    for po in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
+        target = tmp_path / po.relative_to(TRANSLATIONS)
+        target.parent.mkdir(parents=True)
+        shutil.copy(po, target)
+    with ProcessPoolExecutor(4) as pool:
+        for _ in range(5):
+            for mo in tmp_path.glob("*/LC_MESSAGES/messages.mo"):
+                mo.unlink()
+            list(pool.map(_compile_into, [str(tmp_path)] * 8))
+            assert sorted(p.name for p in tmp_path.glob("*/LC_MESSAGES/*")) == ["messages.mo"] * 2 + ["messages.po"] * 2
+    assert not list(Path(tmp_path).rglob("*.tmp"))
