@@ -486,8 +486,11 @@ PATHS: dict[str, Any] = {
     "/api/v1/inspections": {
         "post": {
             "summary": "Book an inspection under the quiet-day rules and caps",
-            "description": "409 `quiet_day` (details next_allowed_date, policies) or `frequency_cap` "
-            "(details limit, used); 422 `justification_required` for an exempt kind on a quiet day. "
+            "description": "409 `quiet_day` (details next_allowed_date — the first allowed working day —, "
+            "policies, and `cap` when the cap is reached too) or `frequency_cap` (details limit, used, scope, "
+            "code, owner_name: whose cap) or `duplicate_inspection` (details existing: the same agency's "
+            "first booking of this enterprise that day; joining the same visit again counts too); "
+            "422 `justification_required` for an exempt kind on a quiet day. "
             "On a quiet day the status is pending_approval unless emergency. `joint_with` "
             "books the same date as another agency's visit (one visit). The answer may carry "
             "`joint_suggestion` {id, department, date} for another agency's visit within 14 days.",
