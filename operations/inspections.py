@@ -381,6 +381,7 @@ def _state_error(insp: Inspection) -> DomainError:
         "checked_in": _("This inspection is already checked in."),
         "completed": _("This inspection is already completed."),
         "cancelled": _("This inspection was cancelled."),
+        "rejected": _("The agency's head rejected this inspection: %(reason)s", reason=insp.rejection_reason or "—"),
         "planned": _("This inspection is planned and not yet checked in."),
     }
     code = {"pending_approval": "pending_approval", "checked_in": "already_checked_in"}.get(insp.status,
@@ -487,12 +488,13 @@ def check_in(user: User, inspection_id: int) -> Inspection:
 
 
 def todays_for(user: User, ent: Enterprise) -> list[Inspection]:
-    """The inspector's agency's inspections of ``ent`` today (Asia/Shanghai), cancelled ones aside."""
+    """The inspector's agency's inspections of ``ent`` today (Asia/Shanghai), cancelled and rejected ones
+    aside (neither takes place)."""
     if user.role != "inspector" or user.department_id is None:
         return []
     return list(db.session.scalars(select(Inspection).where(
         Inspection.enterprise_id == ent.id, Inspection.department_id == user.department_id,
-        Inspection.date == checks.local_today(), Inspection.status != "cancelled",
+        Inspection.date == checks.local_today(), Inspection.status.not_in(("cancelled", "rejected")),
     ).order_by(Inspection.id)))
 
 

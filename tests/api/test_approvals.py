@@ -186,3 +186,21 @@ def test_no_queue_for_other_users(client, world):
         login(client, user)
         html = zh(client, "/").get_data(as_text=True)
         assert 'id="approvals"' not in html and "待审批" not in html
+
+
+def test_a_rejected_inspection_never_takes_place(client, world, monkeypatch):
+    iid = pending(client, world)
+    assert act(client, world, world.head, iid, "reject", reason="材料不全").status_code == 200
+    monkeypatch.setattr(qf.checks, "local_today", lambda: qf.MONDAY)  # the inspection's date
+    resp = act(client, world, world.inspector, iid, "check-in")
+    assert resp.status_code == 409 and "材料不全" in resp.get_json()["error"]["message"]
+    resp = act(client, world, world.inspector, iid, "cancel", reason="x")
+    assert resp.status_code == 409
+    login(client, world.inspector)
+    resp = client.post(f"/checkin/{world.ent.uscc}")
+    assert resp.status_code == 409  # nothing planned today: the rejected one does not count
+    client.post("/logout")
+    login(client, world.enterprise_user)
+    html = zh(client, "/my/calendar?month=2026-11").get_data(as_text=True)
+    cell = re.search(r'data-date="2026-11-23".*?</div>', html, re.S)
+    assert cell and "投诉举报核查" not in cell.group(0)  # the calendar cell lists only visits that take place
