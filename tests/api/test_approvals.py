@@ -153,7 +153,7 @@ def test_reject_from_the_queue_needs_a_reason(client, world):
     assert resp.status_code == 303
     assert counts() == before and db.session.get(Inspection, iid).status == "pending_approval"
     html = zh(client, "/").get_data(as_text=True)
-    assert "理由 为必填项" in html
+    assert "理由为必填项" in html
     resp = client.post(f"/inspections/{iid}/reject", data={"next": "dashboard", "reason": "材料不全"})
     assert resp.status_code == 303
     row = db.session.get(Inspection, iid)

@@ -88,3 +88,19 @@ def test_booking_page_duplicate_names_and_links_the_first_booking(client, world)
     assert f"第 {first_id} 号检查" in html
     assert counts() == before
     db.session.expire_all()
+
+
+def test_booking_page_refusal_names_the_cap(client, world):
+    login(client, world.inspector)
+    for d in ("2026-11-26", "2026-11-27"):
+        assert client.post("/inspections/new", data={"uscc": world.state_ent.uscc, "date": d, "kind": "routine",
+                                                     "subject": "日常检查"}).status_code == 302
+    before = counts()
+    resp = client.post("/inspections/new?lang=zh_CN", data={"uscc": world.state_ent.uscc, "date": "2026-12-03",
+                                                            "kind": "random", "subject": "双随机抽查"})
+    assert resp.status_code == 409
+    refusal = re.search(r'id="refusal">(.*?)</div>', resp.get_data(as_text=True), re.S)
+    assert refusal
+    text = re.sub(r"<[^>]+>", " ", refusal.group(1))
+    assert "株洲市市场监督管理局" in text and "上限" in text and "2026 年已预约 2 次" in text, text
+    assert counts() == before
