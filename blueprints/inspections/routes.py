@@ -30,6 +30,7 @@ from models.enterprise import Enterprise
 from models.jurisdiction import Jurisdiction
 from models.policy import QuietDayPolicy
 from operations import checks, inspections, policies, reference
+from operations.calendar import load_calendar
 from operations.errors import DomainError, Forbidden
 from operations.validate import parse_date
 
@@ -159,6 +160,7 @@ def check_page():
         "inspections/check.html", q=q, uscc=uscc, kind=kind, day=day, department=department, matches=matches,
         result=result, enterprise=enterprise, explained=explained, error=error, weeks=weeks, cells=cells,
         cap_owner=cap_owner, default_department=default_department,
+        result_is_workday=result is None or load_calendar().is_workday(date.fromisoformat(result["date"])),
         month=month, prev_month=prev_month, next_month=next_month, today=today,
         departments=_inspecting_departments() if current_user.role != "inspector" else [],
     ), status

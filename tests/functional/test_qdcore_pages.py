@@ -56,6 +56,11 @@ def test_calendars_show_non_working_days(client, world):
     assert {f"2026-10-0{i}" for i in range(1, 8)} <= off
     assert "2026-10-10" not in off and "2026-10-11" in off and "2026-10-08" not in off
     assert html.count('class="offday-mark"') == len(off)
+    # The verdict says the day is allowed by the rules but not a working day; the offer is the 8th.
+    assert 'id="offday-note"' in html and "不是工作日" in html
+    assert re.search(r'id="next-allowed">\s*2026-10-08', html)
+    workday = zh(client, f"/check?uscc={world.ent.uscc}&date=2026-10-08&kind=routine").get_data(as_text=True)
+    assert 'id="offday-note"' not in workday
     client.post("/logout")
     login(client, world.enterprise_user)
     html = zh(client, "/my/calendar?month=2026-10").get_data(as_text=True)
