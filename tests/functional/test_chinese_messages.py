@@ -212,13 +212,20 @@ def test_form_messages_are_chinese(client, world):
                              {"uscc": world.ent.uscc, "date": "2026-11-23", "kind": "complaint",
                               "subject": "检查", "department": "zz-amr"}],
         "/policies/new": [{}, {"jurisdiction_code": "430200", "title": "宁静日", "rule_type": "month_days",
-                               "day_from": "40", "day_to": "41", "valid_from": "2026-01-01"}],
+                               "day_from": "40", "day_to": "41", "valid_from": "2026-01-01"},
+                          {"jurisdiction_code": "430200", "title": "长" * 400, "rule_type": "weekdays",
+                           "weekdays": ["9"], "valid_from": "2026-13-01"}],
+        "/admin/enterprises/new": [{}, {"uscc": "X" * 30, "name": "测" * 300, "jurisdiction_code": "999999",
+                                        "ownership": "guild", "liaison_phone": "call me"}],
+        "/admin/departments/new": [{}, {"code": "BAD CODE", "name": "部门", "annual_inspection_cap": "-1"}],
+        "/admin/users/new": [{}, {"email": "zhang.example.gov.cn", "name": "某人", "role": "inspector",
+                                  "password": "short"}],
     }
     collected = []
     for url, payloads in forms.items():
         for data in payloads:
             resp = client.post(url + "?lang=zh_CN", data=data)
-            assert resp.status_code >= 400, (url, data)
+            assert resp.status_code >= 400, (url, data, resp.status_code)
             messages = _form_errors(resp.get_data(as_text=True))
             assert messages, (url, data)
             collected += [(url, str(data)[:40], resp.status_code, m) for m in messages]
