@@ -7,6 +7,10 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
+    from blueprints.meetings.cli import register as register_meetings  # meetings
+
+    register_meetings(app)  # meetings
+
     @app.cli.group()
     def users() -> None:
         """Manage users."""
@@ -80,3 +84,20 @@ def register(app: Flask) -> None:
 
         for line in run_demo():
             click.echo(line)
+
+    # scale
+    @app.cli.command("bench-data")
+    @click.option("--policies", default=2_000, show_default=True)
+    @click.option("--enterprises", default=100_000, show_default=True)
+    @click.option("--inspections", default=1_000_000, show_default=True)
+    @click.option("--seed", default=11, show_default=True)
+    def bench_data(policies: int, enterprises: int, inspections: int, seed: int) -> None:
+        """Load the province-scale bench data set (bench/; PostgreSQL recommended). Refused if loaded."""
+        from demo.bench_data import generate
+
+        click.echo(f"loading {policies:,} policies, {enterprises:,} enterprises, {inspections:,} inspections")
+        try:
+            counts = generate(policies, enterprises, inspections, seed, echo=click.echo)
+        except RuntimeError as err:
+            raise click.ClickException(str(err)) from None
+        click.echo("bench data loaded: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()))

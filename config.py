@@ -57,7 +57,9 @@ class Config:
         self.PREFERRED_URL_SCHEME = "https" if production else "http"
         self.BEHIND_PROXY = env.get("BEHIND_PROXY") == "1" or production
         self.MAX_CONTENT_LENGTH = 10 * 1024 * 1024
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # A ping before every checkout guards against a restarted PostgreSQL; a SQLite file cannot drop the
+        # connection, and the ping is one more statement on every request (issue 11).
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": not self.SQLALCHEMY_DATABASE_URI.startswith("sqlite")}
         self.WTF_CSRF_TIME_LIMIT = None
         self.LOGIN_RATE_LIMIT = env.get("LOGIN_RATE_LIMIT", "5 per minute")
         # meetings: e-mail for notices, only when MAIL_SERVER is set (the in-app notice is always written).

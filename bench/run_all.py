@@ -1,4 +1,5 @@
-"""Run every benchmark in bench/ and print their figures (`make bench`)."""
+"""Run every benchmark in bench/ and print their figures (`make bench`): every `*_bench.py`, among them
+load_bench.py (gunicorn + wrk against a hello-world baseline) and province_bench.py (PostgreSQL, province data)."""
 
 from __future__ import annotations
 

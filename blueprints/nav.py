@@ -20,6 +20,7 @@ class NavItem:
 NAV = (
     NavItem("main.dashboard", _l("Dashboard")),
     NavItem("meetings.calendar", _l("Meetings")),  # meetings
+    NavItem("meetings.notices_page", _l("Notices")),  # meetings
     NavItem("inspections.check_page", _l("Check a date")),
     NavItem("inspections.list_page", _l("Inspections")),
     NavItem("policies.list_page", _l("Quiet-day policies")),

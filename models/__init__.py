@@ -4,6 +4,7 @@ from models.audit import AuditLog
 from models.calendar import CalendarYear
 from models.department import Department
 from models.enterprise import Enterprise
+from models.generation import QuietDayGeneration  # scale
 from models.inspection import Inspection
 from models.jurisdiction import Jurisdiction
 from models.meeting import (
@@ -28,6 +29,7 @@ __all__ = [
     "Inspection",
     "Jurisdiction",
     "PolicyException",
+    "QuietDayGeneration",  # scale
     "QuietDayPolicy",
     "User",
     "policy_enterprises",

@@ -30,4 +30,8 @@ PATHS = {
     "/api/v1/openapi.json": {
         "get": {"summary": "This document", "security": [], "responses": ok("OpenAPI document")},
     },
+    "/api/v1/docs": {
+        "get": {"summary": "This document as an HTML page for people", "security": [],
+                "responses": {"200": {"description": "HTML page", "content": {"text/html": {}}}}},
+    },
 }

@@ -460,22 +460,32 @@ PATHS: dict[str, Any] = {
                         "from": DATE,
                         "to": DATE,
                         "enterprises": {"type": "array", "maxItems": 10000, "items": {"type": "string"}},
+                        # scale: the compact form, [from, to] runs of allowed dates
+                        "format": {"type": "string", "enum": ["dates", "ranges"], "default": "dates"},
                     },
                 }
             ),
             "responses": {
                 **ok(
-                    "Allowed dates",
+                    "Allowed dates (streamed); with format=ranges `allowed_ranges` replaces `allowed_dates`",
                     {
                         "type": "object",
                         "properties": {
+                            "format": {"type": "string", "enum": ["ranges"]},
                             "results": {
                                 "type": "object",
                                 "additionalProperties": {
                                     "type": "object",
-                                    "properties": {"allowed_dates": {"type": "array", "items": DATE}},
+                                    "properties": {
+                                        "allowed_dates": {"type": "array", "items": DATE},
+                                        "allowed_ranges": {
+                                            "type": "array",
+                                            "items": {"type": "array", "items": DATE, "minItems": 2,
+                                                      "maxItems": 2},
+                                        },
+                                    },
                                 },
-                            }
+                            },
                         },
                     },
                 ),

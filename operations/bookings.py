@@ -12,17 +12,23 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
 
 from extensions import db
 from models.base import utcnow
 from models.enterprise import Enterprise
-from models.meeting import Invitation, Meeting, MeetingSeries
+from models.meeting import Meeting, MeetingSeries
 from models.user import User
-from operations import audit, checks, concurrency, notices
+from operations import audit, checks, concurrency, invitations, notices
 from operations.errors import DomainError
 from operations.labels import field_label
-from operations.meeting_fields import MEETING_STATUS_LABELS, check_interval, get_datetime, get_meeting_kind, span_text
+from operations.meeting_fields import (
+    MEETING_STATUS_LABELS,
+    check_interval,
+    get_datetime,
+    get_meeting_kind,
+    qualified,
+    span_text,
+)
 from operations.meetings import (
     MEETING_FIELDS,
     OPEN_STATUSES,
@@ -73,7 +79,7 @@ def book(user: User, data: Mapping[str, Any]) -> Meeting:
     series_id = get_int(data, "series_id", required=False, minimum=1)
     series = get_series(series_id) if series_id is not None else None
     kind = get_meeting_kind(data, required=series is None, default=series.kind if series else None)
-    title = get_str(data, "title", max_len=300)
+    title = qualified(get_str, data, "title", "meetings.title", max_len=300)
     starts_at = get_datetime(data, "starts_at")
     # A series session may give only its start: the end follows from the series' usual duration.
     ends_at = get_datetime(data, "ends_at", required=series is None)
@@ -91,7 +97,8 @@ def book(user: User, data: Mapping[str, Any]) -> Meeting:
         raise invalid("host_ids", _("%(field)s: choose at least one official.", field=field_label("host_ids")),
                       "missing_field")
     departments = departments_from(get_list(data, "department_codes", max_items=100))
-    status = get_choice(data, "status", ("draft", "scheduled"), required=False, default="scheduled")
+    status = qualified(get_choice, data, "status", "meetings.status", choices=("draft", "scheduled"),
+                       required=False, default="scheduled")
     ent = _visit_enterprise(kind, data)
 
     guard([h.id for h in hosts], venue)
@@ -136,7 +143,7 @@ def reschedule(user: User, meeting_id: int, data: Mapping[str, Any]) -> Meeting:
     reject_unknown(data, PATCH_FIELDS)
     if not data:
         raise invalid("starts_at", _("Nothing to change."), "empty_change")
-    title = get_str(data, "title", max_len=300) if "title" in data else m.title
+    title = qualified(get_str, data, "title", "meetings.title", max_len=300) if "title" in data else m.title
     starts_at = get_datetime(data, "starts_at") if "starts_at" in data else m.starts_at
     ends_at = get_datetime(data, "ends_at") if "ends_at" in data else m.ends_at
     if "starts_at" in data and "ends_at" not in data:
@@ -160,7 +167,7 @@ def reschedule(user: User, meeting_id: int, data: Mapping[str, Any]) -> Meeting:
         raise concurrency.invalid_state("meetings", m.status, OPEN_STATUSES, MEETING_STATUS_LABELS)
     _check_conflicts(rules.Slot(m.id, title, starts_at, ends_at, frozenset(h.id for h in hosts), venue, m.status))
     if capacity is not None:
-        taken = _seats_taken(m.id)
+        taken = invitations.seats_taken(m.id)
         if taken > capacity:
             raise invalid("capacity", _("%(n)s enterprises are already invited; %(field)s cannot be lower.",
                                         n=taken, field=field_label("capacity")), "capacity_below_invited")
@@ -185,11 +192,6 @@ def reschedule(user: User, meeting_id: int, data: Mapping[str, Any]) -> Meeting:
     db.session.commit()
     notices.send_mail(mails)
     return m
-
-
-def _seats_taken(meeting_id: int) -> int:
-    return db.session.scalar(select(func.count()).select_from(Invitation).where(
-        Invitation.meeting_id == meeting_id, Invitation.status != "declined")) or 0
 
 
 @rolls_back

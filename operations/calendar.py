@@ -25,6 +25,14 @@ def load_calendar() -> WorkdayCalendar:
     """The calendar in force: one per app context (request), so a request sees one consistent calendar."""
     if has_app_context() and "workday_calendar" in g:
         return g.workday_calendar
+    calendar = build_calendar()
+    if has_app_context():
+        g.workday_calendar = calendar
+    return calendar
+
+
+def build_calendar() -> WorkdayCalendar:
+    """The calendar from the stored notices, read now (the quiet-day engine cache builds its own with it)."""
     notices = {
         row.year: YearNotice(
             holidays=frozenset(date.fromisoformat(d) for d in row.holidays),
@@ -32,10 +40,7 @@ def load_calendar() -> WorkdayCalendar:
         )
         for row in db.session.scalars(select(CalendarYear))
     }
-    calendar = WorkdayCalendar(notices)
-    if has_app_context():
-        g.workday_calendar = calendar
-    return calendar
+    return WorkdayCalendar(notices)
 
 
 def _dates(data: Mapping[str, Any], field: str, year: int) -> list[str]:

@@ -8,26 +8,33 @@ the bulk planner asks about 10,000 enterprises in one request.
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask import current_app, g, has_app_context
 from flask_babel import gettext as _
-from sqlalchemy import and_, extract, func, select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Integer, String, and_, bindparam, case, event, extract, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Session
 
 from extensions import db
 from models.department import Department
 from models.enterprise import Enterprise
+from models.generation import QuietDayGeneration
 from models.inspection import Inspection
 from models.jurisdiction import Jurisdiction
 from models.policy import PolicyException, QuietDayPolicy, policy_enterprises
 from models.user import User
-from operations.calendar import load_calendar
+from operations.calendar import build_calendar, load_calendar
 from operations.errors import DomainError, Forbidden, NotFound
 from operations.labels import field_label
+from operations.labels import register as register_labels
 from operations.validate import get_choice, get_date, get_str, invalid, reject_unknown
 from rules import quietdays as qd
 
@@ -81,12 +88,8 @@ class Jurisdictions:
 
 
 def jurisdictions() -> Jurisdictions:
-    if has_app_context() and "qd_jurisdictions" in g:
-        return g.qd_jurisdictions
-    out = Jurisdictions()
-    if has_app_context():
-        g.qd_jurisdictions = out
-    return out
+    """The jurisdiction tree of the current snapshot (see :func:`snapshot`)."""
+    return snapshot().jurisdictions
 
 
 # ------------------------------------------------------------------------------------------ policies
@@ -97,13 +100,13 @@ def _frozen_list(value: Any) -> frozenset[str]:
 
 
 def policy_inputs(policy_ids: Iterable[int] | None = None, statuses: Sequence[str] = ("active",),
-                  force_active: bool = False) -> list[qd.Policy]:
+                  force_active: bool = False, juris: Jurisdictions | None = None) -> list[qd.Policy]:
     """Engine policies (with exceptions and explicit lists) in three queries.
 
     ``force_active`` builds a draft or revoked policy as if it were active: the policy page previews the days
     its rule would protect whatever its status.
     """
-    juris = jurisdictions()
+    juris = juris or jurisdictions()
     stmt = select(
         QuietDayPolicy.id, QuietDayPolicy.title, QuietDayPolicy.jurisdiction_id, QuietDayPolicy.rule,
         QuietDayPolicy.valid_from, QuietDayPolicy.valid_until, QuietDayPolicy.status,
@@ -162,20 +165,98 @@ def policy_inputs(policy_ids: Iterable[int] | None = None, statuses: Sequence[st
     return out
 
 
+# ------------------------------------------------------------------------------ the engine across requests
+#
+# Building the engine reads every active policy, exception, white list, calendar notice and jurisdiction: its
+# cost grows with the province, so each worker keeps one snapshot (engine + jurisdiction tree) across requests,
+# keyed by the (generation, nonce) row that a trigger bumps in the same transaction as every write to those
+# tables (migration 0007). Each request reads that row (one primary-key lookup, or a column of a query it
+# makes anyway) and rebuilds when it differs, so a write committed by any worker or the CLI is seen by the
+# next request everywhere: never a stale answer after a write has returned.
+
+GenerationKey = tuple[int, int]
+_CACHE = "zhengqi.quietday_snapshot"
+_UNREAD: Any = object()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    key: GenerationKey | None  # None: no generation row (emptied tables); such a snapshot is never shared
+    jurisdictions: Jurisdictions
+    engine: qd.Engine
+
+
+def generation_columns() -> tuple[Any, Any]:
+    """The generation and nonce as scalar subqueries, to ride along a query a request makes anyway."""
+    where = QuietDayGeneration.id == 1
+    return (select(QuietDayGeneration.generation).where(where).scalar_subquery().label("qd_generation"),
+            select(QuietDayGeneration.nonce).where(where).scalar_subquery().label("qd_nonce"))
+
+
+def generation_key(generation: int | None, nonce: int | None) -> GenerationKey | None:
+    return None if generation is None or nonce is None else (int(generation), int(nonce))
+
+
+def read_generation() -> GenerationKey | None:
+    row = db.session.execute(select(QuietDayGeneration.generation, QuietDayGeneration.nonce)
+                             .where(QuietDayGeneration.id == 1)).first()
+    return generation_key(*row) if row is not None else None
+
+
+def _build_snapshot(key: GenerationKey | None) -> Snapshot:
+    juris = Jurisdictions()
+    return Snapshot(key, juris, qd.Engine(policy_inputs(juris=juris), build_calendar()))
+
+
+def snapshot(key: GenerationKey | None = _UNREAD) -> Snapshot:
+    """The engine and jurisdictions for the committed generation ``key`` (read now when not given).
+
+    Within a request the snapshot is remembered in ``g`` until the session writes or ends a transaction
+    (:func:`_forget_on_write`), so repeated calls cost nothing and a request sees its own writes.
+    """
+    if not has_app_context():
+        return _build_snapshot(None)
+    memo: Snapshot | None = g.get("qd_snapshot")
+    if memo is not None and (key is _UNREAD or memo.key == key):
+        return memo
+    if key is _UNREAD:
+        key = read_generation()
+    cache = current_app.extensions.setdefault(_CACHE, {})
+    snap: Snapshot | None = cache.get("snapshot")
+    if snap is None or key is None or snap.key != key:
+        snap = _build_snapshot(key)
+        if key is not None:
+            # One slot: only the newest generation is ever asked for again. A rebuild racing another thread
+            # is harmless, each snapshot being correct for its own key.
+            cache["snapshot"] = snap
+    g.qd_snapshot = snap
+    return snap
+
+
 def engine() -> qd.Engine:
-    """The engine over all active policies, one per request (writes call :func:`invalidate`)."""
-    if has_app_context() and "qd_engine" in g:
-        return g.qd_engine
-    eng = qd.Engine(policy_inputs(), load_calendar())
-    if has_app_context():
-        g.qd_engine = eng
-    return eng
+    """The engine over all active policies for the committed generation (cached across requests)."""
+    return snapshot().engine
 
 
 def invalidate() -> None:
+    """Forget this request's snapshot (kept for callers; any write already does it, see below)."""
     if has_app_context():
-        g.pop("qd_engine", None)
-        g.pop("qd_jurisdictions", None)
+        g.pop("qd_snapshot", None)
+
+
+@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_transaction_end")
+def _forget_on_write(*_args: Any) -> None:
+    # A flush may have written policies (the trigger bumped the generation inside this transaction), and a
+    # transaction that ended may have been rolled back: either way the next question re-reads the generation.
+    invalidate()
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _forget_on_statement(state: Any) -> None:
+    # session.execute(update(...)/insert(...)/text(...)) writes without a flush.
+    if not state.is_select:
+        invalidate()
 
 
 def preview_engine(policy_id: int) -> qd.Engine:
@@ -186,12 +267,14 @@ def preview_engine(policy_id: int) -> qd.Engine:
 # ---------------------------------------------------------------------------------- enterprises, agencies
 
 
-def enterprise_input(ent: Enterprise) -> qd.Enterprise:
-    return qd.Enterprise(ent.uscc, jurisdictions().chain(ent.jurisdiction_id), ent.ownership, ent.size)
+def enterprise_input(ent: Enterprise | EnterpriseRow, juris: Jurisdictions | None = None) -> qd.Enterprise:
+    juris = juris or jurisdictions()
+    return qd.Enterprise(ent.uscc, juris.chain(ent.jurisdiction_id), ent.ownership, ent.size)
 
 
-def agency_input(dept: Department) -> qd.Agency:
-    return qd.Agency(dept.code, jurisdictions().chain(dept.jurisdiction_id), dept.annual_inspection_cap)
+def agency_input(dept: Department | AgencyRow, juris: Jurisdictions | None = None) -> qd.Agency:
+    juris = juris or jurisdictions()
+    return qd.Agency(dept.code, juris.chain(dept.jurisdiction_id), dept.annual_inspection_cap)
 
 
 def find_enterprise(uscc: str, *, for_update: bool = False) -> Enterprise:
@@ -216,8 +299,12 @@ def find_department(code: str, field: str = "department") -> Department:
     return dept
 
 
-def resolve_department(user: User, code: str | None, field: str = "department") -> Department:
-    """The agency a user acts for: an inspector only for their own; admin and secretariat must name one."""
+def resolve_department(user: User, code: str | None, field: str = "department", *,
+                       found: AgencyRow | None = None) -> Department | AgencyRow:
+    """The agency a user acts for: an inspector only for their own; admin and secretariat must name one.
+
+    ``found`` is the department already read for ``code`` (a check joins it to the enterprise lookup).
+    """
     if user.role == "inspector":
         own = user.department
         if own is None:
@@ -230,6 +317,10 @@ def resolve_department(user: User, code: str | None, field: str = "department") 
     if user.role in ("admin", "secretariat"):
         if not code:
             raise invalid(field, _("%(field)s is required.", field=field_label(field)), "missing_field")
+        if found is not None and found.code == code:
+            if not found.inspects:
+                raise invalid(field, _("%(name)s is not an inspecting agency.", name=found.name))
+            return found
         return find_department(code, field)
     raise Forbidden(_("You do not have permission to do this."))
 
@@ -237,48 +328,74 @@ def resolve_department(user: User, code: str | None, field: str = "department") 
 # ------------------------------------------------------------------------------------------ caps
 
 
+@functools.cache
+def _cap_statement(scoped: bool, exclude: bool, as_array: bool = False, single: bool = False) -> Any:
+    """Both cap counts grouped by enterprise and year, built once per shape (see _ENTERPRISE_STMT), on the
+    table's columns: plain rows, no ORM bookkeeping."""
+    t = Inspection.__table__.c
+    year = extract("year", t.date)
+    visit = func.coalesce(t.joint_with_id, t.id)
+    counted_visit = case((visit != bindparam("exclude_visit"), visit)) if exclude else visit
+    cond = and_(
+        t.kind.in_(tuple(sorted(qd.CAPPED_KINDS))),
+        t.status.in_(COUNTED_STATUSES),
+        t.date >= bindparam("start"),
+        t.date <= bindparam("end"),
+    )
+    if scoped and single:
+        cond = and_(cond, t.enterprise_id == bindparam("id"))  # a check: no list to expand per execution
+    elif scoped and as_array:
+        cond = and_(cond, t.enterprise_id == func.any(bindparam("ids", type_=ARRAY(Integer))))
+    elif scoped:
+        cond = and_(cond, t.enterprise_id.in_(bindparam("ids", expanding=True)))
+    return (select(t.enterprise_id, year, func.count(case((t.department_id == bindparam("department_id"), 1))),
+                   func.count(func.distinct(counted_visit)))
+            .where(cond).group_by(t.enterprise_id, year))
+
+
 def cap_state(agency: qd.Agency, department_id: int, enterprises: Mapping[int, str], first_year: int,
-              last_year: int, *, exclude_visit: int | None = None) -> qd.CapState:
+              last_year: int, *, exclude_visit: int | None = None,
+              juris: Jurisdictions | None = None) -> qd.CapState:
     """Counted routine/random inspections per enterprise and year, by this agency and by all agencies.
 
-    Grouped SQL, one query per count. Joined inspections (joint_with) are one visit for the enterprise, so the
-    all-agency count counts distinct visits. ``exclude_visit`` leaves out one visit: a booking that joins an
-    existing visit adds no visit of its own.
+    One grouped query for both counts (a single check costs three queries in all). Joined inspections
+    (joint_with) are one visit for the enterprise, so the all-agency count counts distinct visits.
+    ``exclude_visit`` leaves out one visit: a booking that joins an existing visit adds no visit of its own.
     """
-    start, end = date(first_year, 1, 1), date(last_year, 12, 31)
-    base = and_(
-        Inspection.kind.in_(tuple(qd.CAPPED_KINDS)),
-        Inspection.status.in_(COUNTED_STATUSES),
-        Inspection.date >= start,
-        Inspection.date <= end,
-    )
+    juris = juris or jurisdictions()
+    want_agency = agency.annual_cap is not None
+    want_total = bool(juris.caps)
+    if not (want_agency or want_total):
+        return qd.CapState()
     ids = list(enterprises)
-    # A large list is cheaper to filter in Python than to send as thousands of parameters.
-    scoped = len(ids) <= _IN_CHUNK
-    cond = and_(base, Inspection.enterprise_id.in_(ids)) if scoped else base
-    year = extract("year", Inspection.date)
+    conn = db.session.connection()
+    # PostgreSQL takes any number of ids as one array parameter; elsewhere a large list is cheaper to filter
+    # in Python than to send as thousands of parameters.
+    as_array = conn.dialect.name == "postgresql"
+    scoped = as_array or len(ids) <= _IN_CHUNK
+    params: dict[str, Any] = {"start": date(first_year, 1, 1), "end": date(last_year, 12, 31),
+                              "department_id": department_id}
+    single = len(ids) == 1
+    if single:
+        params["id"] = ids[0]
+    elif scoped:
+        params["ids"] = ids
+    if exclude_visit is not None:
+        params["exclude_visit"] = exclude_visit
+    stmt = _cap_statement(scoped, exclude_visit is not None, as_array, single)
     by_agency: dict[tuple[str, str, int], int] = {}
-    if agency.annual_cap is not None:
-        stmt = (select(Inspection.enterprise_id, year, func.count())
-                .where(cond, Inspection.department_id == department_id)
-                .group_by(Inspection.enterprise_id, year))
-        for eid, y, n in db.session.execute(stmt):
-            uscc = enterprises.get(eid)
-            if uscc is not None:
-                by_agency[(uscc, agency.code, int(y))] = n
-    juris = jurisdictions()
     total: dict[tuple[str, int], int] = {}
-    if juris.caps:
-        visit = func.coalesce(Inspection.joint_with_id, Inspection.id)
-        stmt = select(Inspection.enterprise_id, year, func.count(func.distinct(visit))).where(cond)
-        if exclude_visit is not None:
-            stmt = stmt.where(visit != exclude_visit)
-        stmt = stmt.group_by(Inspection.enterprise_id, year)
-        for eid, y, n in db.session.execute(stmt):
-            uscc = enterprises.get(eid)
-            if uscc is not None:
-                total[(uscc, int(y))] = n
-    return qd.CapState(jurisdiction_caps=dict(juris.caps), used_by_agency=by_agency, used_total=total)
+    # fetchall: row-by-row fetching costs psycopg a check per row, seconds over a campaign's 30,000 groups.
+    for eid, y, n_agency, n_total in conn.execute(stmt, params).all():
+        uscc = enterprises.get(eid)
+        if uscc is None:
+            continue
+        if want_agency and n_agency:
+            by_agency[(uscc, agency.code, int(y))] = n_agency
+        if want_total and n_total:
+            total[(uscc, int(y))] = n_total
+    return qd.CapState(jurisdiction_caps=dict(juris.caps) if want_total else {}, used_by_agency=by_agency,
+                       used_total=total)
 
 
 # ------------------------------------------------------------------------------------------ JSON
@@ -329,13 +446,72 @@ def result_json(result: qd.CheckResult) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------------ questions
 
 
-def check_one(ent: Enterprise, d: date, kind: str, dept: Department, *,
-              exclude_visit: int | None = None) -> qd.CheckResult:
+def check_one(ent: Enterprise | EnterpriseRow, d: date, kind: str, dept: Department | AgencyRow, *,
+              exclude_visit: int | None = None, snap: Snapshot | None = None) -> qd.CheckResult:
     """SPEC §3.5 for one booking; caps are counted for every year the 366-day look-ahead touches."""
-    agency = agency_input(dept)
+    snap = snap or snapshot()
+    agency = agency_input(dept, snap.jurisdictions)
     last = d + timedelta(days=MAX_DAYS - 1)
-    caps = cap_state(agency, dept.id, {ent.id: ent.uscc}, d.year, last.year, exclude_visit=exclude_visit)
-    return engine().check(enterprise_input(ent), d, kind, agency, caps)
+    caps = cap_state(agency, dept.id, {ent.id: ent.uscc}, d.year, last.year, exclude_visit=exclude_visit,
+                     juris=snap.jurisdictions)
+    return snap.engine.check(enterprise_input(ent, snap.jurisdictions), d, kind, agency, caps)
+
+
+class EnterpriseRow(NamedTuple):
+    """What a check needs of an enterprise, read as plain columns (no ORM object on the hot path)."""
+
+    id: int
+    uscc: str
+    name: str
+    jurisdiction_id: int
+    ownership: str
+    size: str | None
+
+
+class AgencyRow(NamedTuple):
+    id: int
+    code: str
+    name: str
+    jurisdiction_id: int
+    inspects: bool
+    annual_inspection_cap: int | None
+
+
+_ENTERPRISE_COLUMNS = (Enterprise.id, Enterprise.uscc, Enterprise.name, Enterprise.jurisdiction_id,
+                       Enterprise.ownership, Enterprise.size)
+_AGENCY_COLUMNS = (Department.id, Department.code, Department.name, Department.jurisdiction_id,
+                   Department.inspects, Department.annual_inspection_cap)
+# Built once: SQLAlchemy memoises a statement's cache key on the object, so a reused statement skips both
+# construction and key generation, a good part of a check's cost in Python.
+_ENTERPRISE_STMT = select(*_ENTERPRISE_COLUMNS, *generation_columns()).where(
+    Enterprise.uscc == bindparam("uscc"))
+_ENTERPRISE_AGENCY_STMT = (select(*_ENTERPRISE_COLUMNS, *_AGENCY_COLUMNS, *generation_columns())
+                           .join(Department, Department.code == bindparam("code"), isouter=True)
+                           .where(Enterprise.uscc == bindparam("uscc")))
+
+
+def _enterprise_and_snapshot(uscc: str, user: User | None = None,
+                             code: str | None = None) -> tuple[EnterpriseRow, AgencyRow | None, Snapshot]:
+    """The enterprise, the agency named by ``code`` (admin and secretariat) and the snapshot, in one query.
+
+    The generation rides along the enterprise lookup, and the department is joined on its code, so a check
+    costs three queries in all (token with user, this, caps). Anything not found falls back to the plain
+    lookups, which raise the usual errors in the usual order (department first).
+    """
+    if not isinstance(uscc, str) or not uscc or len(uscc) > 18:
+        find_enterprise(uscc)  # raises NotFound
+    if code is not None and user is not None and user.role in ("admin", "secretariat"):
+        row = db.session.execute(_ENTERPRISE_AGENCY_STMT, {"uscc": uscc, "code": code}).first()
+        if row is None or row[6] is None:
+            resolve_department(user, code)  # raises: unknown department
+            find_enterprise(uscc)  # raises: unknown enterprise
+            raise AssertionError("unreachable")
+        return EnterpriseRow(*row[:6]), AgencyRow(*row[6:12]), snapshot(generation_key(row[12], row[13]))
+    row = db.session.execute(_ENTERPRISE_STMT, {"uscc": uscc}).first()
+    if row is None:
+        find_enterprise(uscc)  # raises NotFound
+        raise AssertionError("unreachable")
+    return EnterpriseRow(*row[:6]), None, snapshot(generation_key(row[6], row[7]))
 
 
 def _kind(args: Mapping[str, Any], *, required: bool = True) -> str | None:
@@ -347,9 +523,14 @@ def check(user: User, args: Mapping[str, Any]) -> dict[str, Any]:
     uscc = get_str(args, "uscc", max_len=18)
     d = get_date(args, "date")
     kind = _kind(args)
-    dept = resolve_department(user, get_str(args, "department", required=False, max_len=40))
-    ent = find_enterprise(uscc)
-    out = result_json(check_one(ent, d, kind, dept))
+    code = get_str(args, "department", required=False, max_len=40)
+    if user.role in ("admin", "secretariat") and code:
+        ent, named, snap = _enterprise_and_snapshot(uscc, user, code)
+        dept = resolve_department(user, code, found=named)
+    else:
+        dept = resolve_department(user, code)  # refuses before the enterprise is looked up, as always
+        ent, _none, snap = _enterprise_and_snapshot(uscc)
+    out = result_json(check_one(ent, d, kind, dept, snap=snap))
     out["enterprise_name"] = ent.name
     return out
 
@@ -371,7 +552,7 @@ def days(user: User, uscc: str, args: Mapping[str, Any]) -> dict[str, Any]:
     Enterprise users ask about their own enterprise only; for them kind and department are optional, and
     without both ``allowed`` is null (only ``protected`` means something without an agency and kind).
     """
-    ent = find_enterprise(uscc)
+    ent, _none, snap = _enterprise_and_snapshot(uscc)
     if user.role == "enterprise" and user.enterprise_id != ent.id:
         raise Forbidden(_("You may only see your own enterprise."))
     start, end = _range(args)
@@ -385,8 +566,8 @@ def days(user: User, uscc: str, args: Mapping[str, Any]) -> dict[str, Any]:
     else:
         kind = _kind(args)
         dept = resolve_department(user, code)
-    eng = engine()
-    ent_in = enterprise_input(ent)
+    eng = snap.engine
+    ent_in = enterprise_input(ent, snap.jurisdictions)
     if dept is None or kind is None:
         protected = eng.protected_days(ent_in, start, end)
         workdays = eng.workdays(start, end)
@@ -398,8 +579,8 @@ def days(user: User, uscc: str, args: Mapping[str, Any]) -> dict[str, Any]:
                           "allowed": None, "policy_ids": list(ids)})
         return {"uscc": ent.uscc, "from": start.isoformat(), "to": end.isoformat(), "kind": None,
                 "department": None, "days": items}
-    agency = agency_input(dept)
-    caps = cap_state(agency, dept.id, {ent.id: ent.uscc}, start.year, end.year)
+    agency = agency_input(dept, snap.jurisdictions)
+    caps = cap_state(agency, dept.id, {ent.id: ent.uscc}, start.year, end.year, juris=snap.jurisdictions)
     result = eng.days(ent_in, start, end, kind, agency, caps)
     return {
         "uscc": ent.uscc, "from": start.isoformat(), "to": end.isoformat(), "kind": kind,
@@ -410,31 +591,48 @@ def days(user: User, uscc: str, args: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _load_enterprises(usccs: Sequence[str]) -> dict[str, tuple[int, int, str, str | None]]:
-    """uscc -> (id, jurisdiction_id, ownership, size), column-only, in chunks."""
+    """uscc -> (id, jurisdiction_id, ownership, size): table columns (plain rows, no ORM bookkeeping), one
+    array parameter on PostgreSQL, chunks below SQLite's parameter limit elsewhere."""
     out = {}
-    cols = (Enterprise.uscc, Enterprise.id, Enterprise.jurisdiction_id, Enterprise.ownership, Enterprise.size)
-    for i in range(0, len(usccs), _IN_CHUNK):
-        chunk = usccs[i:i + _IN_CHUNK]
-        stmt = select(*cols).where(Enterprise.uscc.in_(chunk))
-        for uscc, eid, jid, ownership, size in db.session.execute(stmt):
+    t = Enterprise.__table__.c
+    cols = (t.uscc, t.id, t.jurisdiction_id, t.ownership, t.size)
+    conn = db.session.connection()
+    if conn.dialect.name == "postgresql":
+        stmts = [select(*cols).where(t.uscc == func.any(bindparam("usccs", list(usccs), type_=ARRAY(String))))]
+    else:
+        stmts = [select(*cols).where(t.uscc.in_(usccs[i:i + _IN_CHUNK])) for i in range(0, len(usccs), _IN_CHUNK)]
+    for stmt in stmts:
+        for uscc, eid, jid, ownership, size in conn.execute(stmt).all():
             out[uscc] = (eid, jid, ownership, size)
     return out
 
 
-def bulk(user: User, data: Mapping[str, Any]) -> str:
-    """POST /api/v1/checks: allowed dates per enterprise for campaign planning; returns the JSON text.
+BULK_FORMATS = ("dates", "ranges")
+_STREAM_CHUNK = 500  # enterprises per streamed piece: a few hundred kB, never the whole answer in one string
 
-    The text is assembled per group of identical answers: most enterprises of a campaign share their allowed
-    dates, so each distinct list is encoded once.
+register_labels(fields={"format": _l("Format")},
+                choices={"format": {"dates": _l("Dates"), "ranges": _l("Date ranges")}})
+
+
+def bulk(user: User, data: Mapping[str, Any]) -> Iterator[str]:
+    """POST /api/v1/checks: allowed dates per enterprise for campaign planning, as JSON text in pieces.
+
+    Everything that can fail (validation, the database, the engine) runs before this returns, so an error is a
+    proper JSON error; the returned iterator only encodes, and the route streams it. ``"format": "ranges"``
+    answers ``allowed_ranges`` as ``[from, to]`` runs instead of every date (10,000 × 366 in a few MB instead
+    of 43). Each distinct answer is encoded once: most enterprises of a campaign share theirs.
     """
-    reject_unknown(data, ("department", "kind", "from", "to", "enterprises"))
+    reject_unknown(data, ("department", "kind", "from", "to", "enterprises", "format"))
     kind = _kind(data)
     start, end = _range(data)
+    fmt = get_choice(data, "format", BULK_FORMATS, required=False, default="dates")
     raw = data.get("enterprises")
     if raw is None:
-        raise invalid("enterprises", _("%(field)s is required.", field=field_label("enterprises")), "missing_field")
+        raise invalid("enterprises", _("%(field)s is required.", field=field_label("enterprises")),
+                      "missing_field")
     if not isinstance(raw, list) or not all(isinstance(u, str) for u in raw):
-        raise invalid("enterprises", _("%(field)s must be a list of credit codes.", field=field_label("enterprises")))
+        raise invalid("enterprises", _("%(field)s must be a list of credit codes.",
+                                       field=field_label("enterprises")))
     if not raw:
         raise invalid("enterprises", _("%(field)s must not be empty.", field=field_label("enterprises")))
     if len(raw) > MAX_BULK:
@@ -447,20 +645,32 @@ def bulk(user: User, data: Mapping[str, Any]) -> str:
         raise DomainError("unknown_enterprises", _("Unknown credit codes: %(n)s.", n=len(unknown)),
                           status=422,
                           details={"field": "enterprises", "unknown": unknown[:1000], "count": len(unknown)})
-    juris = jurisdictions()
+    snap = snapshot()
+    juris = snap.jurisdictions
     ents = [qd.Enterprise(u, juris.chain(jid), own, size) for u, (_eid, jid, own, size) in rows.items()]
-    agency = agency_input(dept)
-    caps = cap_state(agency, dept.id, {eid: u for u, (eid, *_rest) in rows.items()}, start.year, end.year)
-    result = engine().bulk_allowed(ents, start, end, kind, agency, caps)
-    window = [start + timedelta(days=i) for i in range((end - start).days + 1)]
-    iso = {d: d.isoformat() for d in window}
-    fragments: dict[tuple[date, ...], str] = {}
-    parts = []
-    for uscc in usccs:
-        key = tuple(result[uscc])
-        frag = fragments.get(key)
-        if frag is None:
-            frag = json.dumps([iso[d] for d in key])
-            fragments[key] = frag
-        parts.append(f'{json.dumps(uscc)}: {{"allowed_dates": {frag}}}')
-    return '{"results": {' + ", ".join(parts) + "}}"
+    agency = agency_input(dept, juris)
+    caps = cap_state(agency, dept.id, {eid: u for u, (eid, *_rest) in rows.items()}, start.year, end.year,
+                     juris=juris)
+    masks = snap.engine.bulk_allowed_masks(ents, start, end, kind, agency, caps)
+    iso = [(start + timedelta(days=i)).isoformat() for i in range((end - start).days + 1)]
+    return _bulk_json(usccs, masks, iso, fmt)
+
+
+def _bulk_json(usccs: list[str], masks: Mapping[str, int], iso: list[str], fmt: str) -> Iterator[str]:
+    key = "allowed_ranges" if fmt == "ranges" else "allowed_dates"
+    fragments: dict[int, str] = {}
+    yield '{"format": "ranges", "results": {' if fmt == "ranges" else '{"results": {'
+    for i in range(0, len(usccs), _STREAM_CHUNK):
+        parts = []
+        for uscc in usccs[i:i + _STREAM_CHUNK]:
+            mask = masks[uscc]
+            frag = fragments.get(mask)
+            if frag is None:
+                if fmt == "ranges":
+                    frag = json.dumps([[iso[a], iso[b]] for a, b in qd.mask_runs(mask)])
+                else:
+                    frag = json.dumps([iso[d] for d in qd.mask_offsets(mask)])
+                fragments[mask] = frag
+            parts.append(f'{json.dumps(uscc)}: {{"{key}": {frag}}}')
+        yield (", " if i else "") + ", ".join(parts)
+    yield "}}"

@@ -20,7 +20,7 @@ from models.meeting import Invitation, Meeting
 from models.user import User
 from operations import audit, checks, concurrency, notices
 from operations.errors import DomainError, Forbidden, NotFound
-from operations.meeting_fields import local_iso, span_text
+from operations.meeting_fields import local_iso, qualified, span_text
 from operations.meetings import get_meeting, invitation_json, meeting_url, require_editor, rolls_back
 from operations.validate import get_choice, get_str, invalid, reject_unknown
 
@@ -127,7 +127,7 @@ def respond(user: User, invitation_id: int, data: Mapping[str, Any]) -> Invitati
     if user.role != "enterprise" or user.enterprise_id != inv.enterprise_id:
         raise Forbidden(_("Only the invited enterprise may answer this invitation."))
     reject_unknown(data, ("response", "topics", "representative"))
-    response = get_choice(data, "response", ("accepted", "declined"))
+    response = qualified(get_choice, data, "response", "invitations.response", choices=("accepted", "declined"))
     topics = get_str(data, "topics", required=False, max_len=4000)
     representative = get_str(data, "representative", required=False, max_len=100)
     concurrency.begin_write((Meeting, inv.meeting_id))

@@ -109,3 +109,6 @@ register(choices={
     "inspections.status": INSPECTION_STATUS_LABELS,
     "quiet_day_policies.status": POLICY_STATUS_LABELS,
 })
+
+# A bare "name" is the name of whatever the form edits (enterprise, department, jurisdiction, series).
+register(fields={"name": _l("Name")})

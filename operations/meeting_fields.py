@@ -5,7 +5,7 @@ Registered here (not in operations/labels.py) so the meetings branch merges with
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,8 +14,9 @@ from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from operations.errors import DomainError
 from operations.labels import field_label, register
-from operations.validate import MISSING, invalid
+from operations.validate import MISSING, get_choice, invalid
 from rules import meetings as rules
 
 MEETING_KIND_LABELS = {
@@ -50,10 +51,17 @@ ISSUE_CATEGORY_LABELS = {
 register(
     fields={
         "series_id": _l("Meeting series"),
-        "name": _l("Name"),
+        "meeting_series.name": _l("Series name"),
         "jurisdiction_code": _l("Jurisdiction"),
-        "meeting_kind": _l("Meeting type"),
-        "title": _l("Theme"),
+        # Codes that mean different things on different forms ("title" of a policy is 标题, of a meeting 主题)
+        # are registered as "<table>.<column>" and validated through `qualified`.
+        "meetings.kind": _l("Meeting type"),
+        "meetings.title": _l("Theme"),
+        "meetings.status": _l("Status"),
+        "invitations.response": _l("Response"),
+        "minutes_issues.title": _l("Issue raised"),
+        "minutes_issues.category": _l("Category"),
+        "minutes_revisions.text": _l("Minutes text"),
         "starts_at": _l("Start time"),
         "ends_at": _l("End time"),
         "venue": _l("Venue"),
@@ -66,25 +74,22 @@ register(
         "capacity": _l("Number of guests"),
         "uscc": _l("Unified social credit code"),
         "representative": _l("Representative"),
-        "response": _l("Response"),
         "topics": _l("Topics to raise"),
         "reason": _l("Reason"),
-        "text": _l("Minutes text"),
-        "note": _l("Note"),
-        "enterprise_uscc": _l("Enterprise"),
+        "meetings.counter_note": _l("Note"),
         "description": _l("Description"),
-        "category": _l("Category"),
         "q": _l("Search"),
-        "status": _l("Status"),
+        "meetings.from": _l("Meetings ending after"),
+        "meetings.to": _l("Meetings starting before"),
+        "minutes.from": _l("Older revision"),
+        "minutes.to": _l("Newer revision"),
     },
     choices={
-        "meeting_kind": MEETING_KIND_LABELS,
         "meetings.kind": MEETING_KIND_LABELS,
         "meetings.status": MEETING_STATUS_LABELS,
         "invitations.status": INVITATION_STATUS_LABELS,
-        "response": {"accepted": _l("Accept"), "declined": _l("Decline")},
-        "category": ISSUE_CATEGORY_LABELS,
-        "status": {"draft": _l("Draft"), "scheduled": _l("Scheduled")},
+        "invitations.response": {"accepted": _l("Accept"), "declined": _l("Decline")},
+        "minutes_issues.category": ISSUE_CATEGORY_LABELS,
     },
 )
 
@@ -124,18 +129,22 @@ def get_datetime(data: Mapping[str, Any], field: str, *, required: bool = True) 
     return parse_datetime(value, field)
 
 
+def qualified(getter: Callable[..., Any], data: Mapping[str, Any], field: str, key: str, **kw: Any) -> Any:
+    """Validate the API field ``field`` with the label and choice names registered under ``key``
+    ("<table>.<column>"): the label registry is global by code, and a bare "title" or "status" means different
+    things on different forms. The refusal still names the API code in ``details.field``."""
+    source = {key: data[field]} if field in data else {}
+    try:
+        return getter(source, key, **kw)
+    except DomainError as err:
+        err.field = field
+        err.details["field"] = field
+        raise
+
+
 def get_meeting_kind(data: Mapping[str, Any], *, required: bool = True, default: str | None = None) -> Any:
-    # The API field is "kind", but inspections label "kind" as their own type: name it 会议类型 here.
-    value = data.get("kind", MISSING)
-    if value is MISSING or value is None or value == "":
-        if required:
-            raise invalid("kind", _("%(field)s is required.", field=field_label("meeting_kind")), "missing_field")
-        return default
-    if value not in MEETING_KIND_LABELS:
-        names = "、".join(str(v) for v in MEETING_KIND_LABELS.values())
-        raise invalid("kind", _("%(field)s must be one of: %(choices)s.", field=field_label("meeting_kind"),
-                                choices=names))
-    return value
+    return qualified(get_choice, data, "kind", "meetings.kind", choices=tuple(MEETING_KIND_LABELS),
+                     required=required, default=default)
 
 
 def check_interval(starts_at: datetime, ends_at: datetime) -> None:

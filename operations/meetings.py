@@ -19,16 +19,12 @@ from sqlalchemy.orm import selectinload
 from extensions import db
 from models.department import Department
 from models.jurisdiction import Jurisdiction
-from models.meeting import Meeting, MeetingSeries
+from models.meeting import Invitation, Meeting, MeetingSeries, meeting_departments, meeting_hosts
 from models.user import User
 from operations import audit, concurrency
 from operations.errors import DomainError, Forbidden, NotFound
 from operations.labels import field_label
-from operations.meeting_fields import (
-    get_meeting_kind,
-    local_iso,
-    span_text,
-)
+from operations.meeting_fields import get_meeting_kind, local_iso, qualified, span_text
 from operations.validate import get_int, get_str, invalid, parse_int, reject_unknown
 from rules import meetings as rules
 
@@ -139,9 +135,10 @@ def get_visible(user: User, meeting_id: int) -> Meeting:
 
 def visible_statement(user: User, start: datetime | None = None, end: datetime | None = None):
     """Meetings ``user`` may see, optionally overlapping [start, end) (naive UTC), by start time."""
-    from models.meeting import Invitation, meeting_departments, meeting_hosts
-
-    stmt = select(Meeting).options(selectinload(Meeting.hosts), selectinload(Meeting.series))
+    # Everything to_json reads, loaded per page in a few queries instead of several per meeting.
+    stmt = select(Meeting).options(selectinload(Meeting.hosts), selectinload(Meeting.series),
+                                   selectinload(Meeting.departments), selectinload(Meeting.enterprise),
+                                   selectinload(Meeting.invitations).selectinload(Invitation.enterprise))
     if user.role == "official":
         stmt = stmt.where(Meeting.id.in_(select(meeting_hosts.c.meeting_id)
                                          .where(meeting_hosts.c.user_id == user.id)))
@@ -185,7 +182,7 @@ def _hhmm(value: str | None) -> str | None:
 def create_series(user: User, data: Mapping[str, Any]) -> MeetingSeries:
     require_editor(user)
     reject_unknown(data, SERIES_FIELDS)
-    name = get_str(data, "name", max_len=200)
+    name = qualified(get_str, data, "name", "meeting_series.name", max_len=200)
     jur = _jurisdiction(get_str(data, "jurisdiction_code", max_len=6))
     kind = get_meeting_kind(data)
     series = MeetingSeries(

@@ -16,7 +16,8 @@ from models.meeting import Invitation, Meeting, MinutesIssue, MinutesRevision
 from models.user import User
 from operations import audit, checks, concurrency
 from operations.errors import DomainError, NotFound
-from operations.meeting_fields import ISSUE_CATEGORY_LABELS
+from operations.labels import field_label
+from operations.meeting_fields import ISSUE_CATEGORY_LABELS, qualified
 from operations.meetings import get_meeting, require_editor, rolls_back
 from operations.validate import get_choice, get_str, invalid, reject_unknown
 
@@ -47,9 +48,11 @@ def save(user: User, meeting_id: int, data: Mapping[str, Any]) -> MinutesRevisio
     reject_unknown(data, ("text",))
     text = data.get("text")
     if not isinstance(text, str) or not text.strip():
-        raise invalid("text", _("%(field)s is required.", field=_("Minutes text")), "missing_field")
+        raise invalid("text", _("%(field)s is required.", field=field_label("minutes_revisions.text")),
+                      "missing_field")
     if len(text) > MAX_TEXT or "\x00" in text:
-        raise invalid("text", _("%(field)s is longer than %(n)s characters.", field=_("Minutes text"), n=MAX_TEXT))
+        raise invalid("text", _("%(field)s is longer than %(n)s characters.",
+                                field=field_label("minutes_revisions.text"), n=MAX_TEXT))
     text = text.replace("\r\n", "\n").strip()
     # One writer at a time per meeting: revision numbers are consecutive and never collide.
     concurrency.begin_write((Meeting, meeting_id))
@@ -100,9 +103,10 @@ def add_issue(user: User, meeting_id: int, data: Mapping[str, Any]) -> MinutesIs
     m = get_meeting(meeting_id)
     reject_unknown(data, ("uscc", "title", "description", "category"))
     uscc = get_str(data, "uscc", max_len=18)
-    title = get_str(data, "title", max_len=300)
+    title = qualified(get_str, data, "title", "minutes_issues.title", max_len=300)
     description = get_str(data, "description", required=False, max_len=4000)
-    category = get_choice(data, "category", tuple(ISSUE_CATEGORY_LABELS), required=False)
+    category = qualified(get_choice, data, "category", "minutes_issues.category",
+                         choices=tuple(ISSUE_CATEGORY_LABELS), required=False)
     try:
         ent = checks.find_enterprise(uscc)
     except NotFound:

@@ -89,8 +89,12 @@ def unread_count(user: User) -> int:
                              .where(Notice.user_id == user.id, Notice.read_at.is_(None))) or 0
 
 
-def mark_read(user: User) -> None:
-    # Marking one's own notices read is bookkeeping, not a business write: no audit row.
-    db.session.execute(update(Notice).where(Notice.user_id == user.id, Notice.read_at.is_(None))
-                       .values(read_at=utcnow()))
+def mark_read(user: User) -> int:
+    result = db.session.execute(update(Notice).where(Notice.user_id == user.id, Notice.read_at.is_(None))
+                                .values(read_at=utcnow()))
+    if result.rowcount:
+        from operations import audit
+
+        audit.record("mark_read", "notices", user.id, after={"count": result.rowcount})
     db.session.commit()
+    return result.rowcount

@@ -19,7 +19,14 @@ from models.meeting import Meeting
 from models.user import User
 from operations import audit, checks, concurrency, notices
 from operations.errors import DomainError, Forbidden
-from operations.meeting_fields import MEETING_STATUS_LABELS, check_interval, get_datetime, local_zone, span_text
+from operations.meeting_fields import (
+    MEETING_STATUS_LABELS,
+    check_interval,
+    get_datetime,
+    local_zone,
+    qualified,
+    span_text,
+)
 from operations.meetings import get_meeting, meeting_url, rolls_back, to_json
 from operations.validate import get_str, reject_unknown
 from rules import meetings as rules
@@ -68,7 +75,7 @@ def counter_propose(user: User, meeting_id: int, data: Mapping[str, Any]) -> Mee
     ends_at = get_datetime(data, "ends_at")
     assert starts_at is not None and ends_at is not None
     check_interval(starts_at, ends_at)
-    note = get_str(data, "note", required=False, max_len=1000)
+    note = qualified(get_str, data, "note", "meetings.counter_note", required=False, max_len=1000)
     if m.status != "proposed":
         raise DomainError("invalid_state", _("Only a proposed visit can be answered with another time."),
                           status=409, details={"status": m.status})

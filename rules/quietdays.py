@@ -46,6 +46,8 @@ __all__ = [
     "Policy",
     "Rule",
     "RuleError",
+    "mask_offsets",
+    "mask_runs",
     "parse_rule",
     "rule_to_json",
 ]
@@ -338,6 +340,11 @@ def _classify(policy: Policy, agency: Agency, kind: str) -> Classification:
     return "blocking" if kind in policy.blocked_kinds else "exempt"
 
 
+def classify(policy: Policy, agency: Agency, kind: str) -> Classification:
+    """What one policy means for one agency and kind on the days it protects (pages colour days by it)."""
+    return _classify(policy, agency, kind)
+
+
 def _window(start: date, end: date, limit: int | None) -> int:
     if end < start:
         raise ValueError("end is before start")
@@ -353,6 +360,26 @@ def _set_bits(mask: int) -> list[int]:
         low = mask & -mask
         out.append(low.bit_length() - 1)
         mask ^= low
+    return out
+
+
+def mask_offsets(mask: int) -> list[int]:
+    """Offsets of the set bits of a day mask, ascending."""
+    return _set_bits(mask)
+
+
+def mask_runs(mask: int) -> list[tuple[int, int]]:
+    """Runs of consecutive set bits of a day mask as inclusive ``(first, last)`` offsets, ascending.
+
+    Bit arithmetic per run, not per day: a year with a few quiet weekdays is some fifty runs, not 300 days.
+    """
+    out = []
+    while mask:
+        first = (mask & -mask).bit_length() - 1
+        shifted = mask >> first
+        length = ((shifted + 1) & ~shifted).bit_length() - 1  # the trailing ones of ``shifted``
+        out.append((first, first + length - 1))
+        mask &= ~(((1 << length) - 1) << first)
     return out
 
 
@@ -670,30 +697,59 @@ class Engine:
         m = self._workday_mask(start.toordinal(), n)
         return [bool((m >> i) & 1) for i in range(n)]
 
-    def bulk_allowed(self, ents: Sequence[Enterprise], start: date, end: date, kind: str, agency: Agency,
-                     caps: CapState) -> dict[str, list[date]]:
-        """Allowed dates of ``[start, end]`` (at most 366 days) per USCC, for campaign planning."""
+    def bulk_allowed_masks(self, ents: Sequence[Enterprise], start: date, end: date, kind: str, agency: Agency,
+                           caps: CapState) -> dict[str, int]:
+        """Allowed days of ``[start, end]`` (at most 366) per USCC as a bit mask (bit ``i`` = start + i days).
+
+        Enterprises with the same answer get equal ints, so callers can encode each distinct answer once.
+        """
         self._check_kind(kind)
         n = _window(start, end, MAX_WINDOW_DAYS)
         q = _Query(self, start, n, kind, agency, caps)
         years = q.years()
-        dates = [start + timedelta(days=i) for i in range(n)]
-        groups: dict[tuple[Any, ...], tuple[int, list[date]]] = {}
+        groups: dict[tuple[Any, ...], int] = {}
         jlimits: dict[tuple[str, ...], int | None] = {}
-        out: dict[str, list[date]] = {}
+        # Blocked days per (jurisdiction, ownership, size): a province has thousands of coverage groups but
+        # each is the union of two or three of these, so each policy is looked at once per such key, not once
+        # per group (the same union _covering() takes, split by jurisdiction).
+        partial: dict[tuple[str, str, str | None], int] = {}
+        out: dict[str, int] = {}
         for ent in ents:
             key = self._group_key(ent)
-            group = groups.get(key)
-            if group is None:
-                base = q.full & ~q.blocking_mask(self._covering(ent))
-                group = (base, [dates[i] for i in _set_bits(base)])
-                groups[key] = group
-            base, allowed_dates = group
+            base = groups.get(key)
+            if base is None:
+                blocked = 0
+                for code in ent.jurisdictions:
+                    pkey = (code, ent.ownership, ent.size)
+                    m = partial.get(pkey)
+                    if m is None:
+                        m = q.blocking_mask(tuple(
+                            p for p in self._by_jurisdiction.get(code, ())
+                            if (not p.ownership or ent.ownership in p.ownership)
+                            and (not p.sizes or ent.size in p.sizes)))
+                        partial[pkey] = m
+                    blocked |= m
+                listed = self._by_uscc.get(ent.uscc)
+                if listed:
+                    blocked |= q.blocking_mask(tuple(p for p in listed if p.jurisdiction_code in ent.jurisdictions))
+                base = q.full & ~blocked
+                groups[key] = base
             blocked = self._cap_blocked(q, ent, years, jlimits)
-            if blocked & base:
-                out[ent.uscc] = [dates[i] for i in _set_bits(base & ~blocked)]
-            else:
-                out[ent.uscc] = allowed_dates.copy()  # callers may mutate; never share a list
+            out[ent.uscc] = base & ~blocked if blocked & base else base
+        return out
+
+    def bulk_allowed(self, ents: Sequence[Enterprise], start: date, end: date, kind: str, agency: Agency,
+                     caps: CapState) -> dict[str, list[date]]:
+        """Allowed dates of ``[start, end]`` (at most 366 days) per USCC, for campaign planning."""
+        masks = self.bulk_allowed_masks(ents, start, end, kind, agency, caps)
+        dates = [start + timedelta(days=i) for i in range(_window(start, end, MAX_WINDOW_DAYS))]
+        lists: dict[int, list[date]] = {}
+        out: dict[str, list[date]] = {}
+        for uscc, mask in masks.items():
+            found = lists.get(mask)
+            if found is None:
+                found = lists[mask] = [dates[i] for i in _set_bits(mask)]
+            out[uscc] = found.copy()  # callers may mutate; never share a list
         return out
 
     def protected_days(self, ent: Enterprise, start: date, end: date) -> dict[date, tuple[int, ...]]:

@@ -4,7 +4,6 @@ audit log."""
 from __future__ import annotations
 
 import calendar as stdcal
-import json
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -26,9 +25,10 @@ from blueprints.admin.forms import (
 )
 from blueprints.auth.forms import EmptyForm
 from extensions import db
-from operations import calendar, importer, reference
+from models.audit import AuditLog
+from operations import audit_view, calendar, importer, reference
 from operations.errors import DomainError
-from operations.validate import parse_int
+from operations.validate import parse_date, parse_int
 
 bp = Blueprint("admin", __name__)
 
@@ -256,17 +256,23 @@ def enterprise_import():
             upload = form.file.data
             try:
                 result = importer.import_enterprises(upload.filename or "", upload.read())
-                status = 200
                 message = _("Import done: %(created)s created, %(updated)s updated, %(unchanged)s unchanged.",
                             created=result.created, updated=result.updated, unchanged=result.unchanged)
                 flash(message, "success")
+                # Redirect after the write: a refresh must not import the file a second time.
+                return redirect(url_for("admin.enterprise_import"), code=303)
             except importer.ImportRefused as err:
                 db.session.rollback()
-                report = err.result.errors
-                flash(err.message, "error")
+                if any(e.row for e in err.result.errors):  # problems in given rows: the per-row report
+                    report = err.result.errors
+                    flash(err.message, "error")
+                else:  # a whole-file refusal (empty, header only): it belongs to the file field
+                    form.file.errors = [*form.file.errors, err.message]
             except DomainError as err:
                 db.session.rollback()
-                flash(err.message, "error")
+                # A whole-file problem (empty, unreadable) belongs to the file field: shown next to it and
+                # in the summary at the top, like every other field error.
+                form.file.errors = [*form.file.errors, err.message]
     return render_template("admin/enterprise_import.html", form=form, result=result, report=report,
                            columns=importer.COLUMNS, required=importer.REQUIRED), status
 
@@ -457,12 +463,6 @@ def calendar_delete(year: int):
 # --- audit log ---
 
 
-def _pretty(value: Any) -> str:
-    if value is None:
-        return ""
-    return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str)
-
-
 @bp.route("/audit")
 @roles("admin")
 def audit():
@@ -471,8 +471,25 @@ def audit():
     action = (args.get("action") or "").strip()[:60]
     user = (args.get("user") or "").strip()[:200]
     entity_id = (args.get("entity_id") or "").strip()[:60]
-    items, total, page = _page_of(reference.audit_stmt(entity, user, action, entity_id))
+    stmt = reference.audit_stmt(entity, user, action, entity_id)
+    # Days as the clerk means them (Beijing time); a bad date is named next to its field and not applied.
+    days: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    bounds: dict[str, Any] = {}
+    for name in ("from", "to"):
+        days[name] = (args.get(name) or "").strip()[:10]
+        if days[name]:
+            try:
+                bounds[name] = parse_date(days[name], f"audit_{name}")
+            except DomainError as err:
+                errors[name] = err.message
+    start, end = audit_view.utc_bounds(bounds.get("from"), bounds.get("to"))
+    if start is not None:
+        stmt = stmt.where(AuditLog.at >= start)
+    if end is not None:
+        stmt = stmt.where(AuditLog.at < end)
+    items, total, page = _page_of(stmt)
     entities, actions = reference.audit_filter_values()
     return render_template("admin/audit.html", items=items, total=total, page=page, per_page=PER_PAGE,
                            entity=entity, action=action, user=user, entity_id=entity_id, entities=entities,
-                           actions=actions, pretty=_pretty)
+                           actions=actions, view=audit_view, days=days, errors=errors), 422 if errors else 200

@@ -91,25 +91,30 @@ def profile():
         select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc())
     ).all()
     return render_template(
-        "auth/profile.html", tokens=tokens, form=TokenForm(), revoke_form=EmptyForm(), new_token=None
+        "auth/profile.html", tokens=tokens, form=TokenForm(), revoke_form=EmptyForm(),
+        new_token=session.pop(NEW_TOKEN_KEY, None),
     )
+
+
+# The new token crosses one redirect in the session (signed, HttpOnly, Secure in production) and is popped by
+# the profile page that shows it: a refresh of that page neither issues a second token nor shows it again.
+NEW_TOKEN_KEY = "new_api_token"  # noqa: S105 - a session key, not a secret
 
 
 @bp.route("/profile/tokens", methods=["POST"])
 @authenticated
 def create_token():
     form = TokenForm()
-    new_token = None
     if form.validate_on_submit():
-        new_token = issue_token(current_user, form.name.data or "")
+        session[NEW_TOKEN_KEY] = issue_token(current_user, form.name.data or "")
         flash(_("Copy the token now: it will not be shown again."), "success")
+        return redirect(url_for("auth.profile"), code=303)
     tokens = db.session.scalars(
         select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc())
     ).all()
-    status = 201 if new_token else 422
     return render_template(
-        "auth/profile.html", tokens=tokens, form=form, revoke_form=EmptyForm(), new_token=new_token
-    ), status
+        "auth/profile.html", tokens=tokens, form=form, revoke_form=EmptyForm(), new_token=None
+    ), 422
 
 
 @bp.route("/profile/tokens/<int:token_id>/revoke", methods=["POST"])

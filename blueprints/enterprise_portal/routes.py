@@ -11,9 +11,10 @@ from access import roles
 from blueprints.labels import KIND_LABELS, label
 from blueprints.policies.grid import month_bounds, month_weeks, parse_month, shift_month
 from extensions import db
+from models.department import Department
 from models.inspection import Inspection
 from models.policy import QuietDayPolicy
-from operations import checks, inspections
+from operations import checks, day_roles, inspections, policies
 from operations.errors import Forbidden
 
 bp = Blueprint("enterprise_portal", __name__)
@@ -46,9 +47,15 @@ def calendar():
             notes = [titles[pid].title for pid in protected.get(d, ()) if pid in titles]
             notes += [f"{insp.department.name}·{label(KIND_LABELS, insp.kind)}" for insp in by_day.get(d, [])]
             cells[d] = {"cls": "protected" if d in protected else "", "note": " / ".join(notes)}
+    shown = [titles[i] for i in ids if i in titles]
+    agencies = list(db.session.scalars(select(Department).where(Department.inspects).order_by(Department.code)))
+    # Which agencies each policy binds: the others may still come on these days, so the enterprise must know.
+    binds = {p.id: {"agencies": day_roles.bound_departments(p, agencies),
+                    "kinds": _(", ").join(label(KIND_LABELS, k) for k in (p.blocked_kinds or [])),
+                    "rule": policies.rule_text(p.rule or {})} for p in shown}
     return render_template(
-        "enterprise_portal/calendar.html", ent=ent, year=year, month=month, weeks=month_weeks(year, month),
-        cells=cells, policies=[titles[i] for i in ids if i in titles], inspections=rows, today=today,
+        "enterprise_portal/calendar.html", binds=binds, ent=ent, year=year, month=month, weeks=month_weeks(year, month),
+        cells=cells, policies=shown, inspections=rows, today=today,
         prev_month=shift_month(year, month, -1), next_month=shift_month(year, month, 1),
         to_json=inspections.to_json,
     )

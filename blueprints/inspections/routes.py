@@ -13,6 +13,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from access import roles
+from blueprints.inspections.cells import check_cell, legend_for
 from blueprints.inspections.forms import (
     BookingForm,
     EmergencyForm,
@@ -29,7 +30,7 @@ from models.department import Department
 from models.enterprise import Enterprise
 from models.jurisdiction import Jurisdiction
 from models.policy import QuietDayPolicy
-from operations import checks, inspections, policies, reference
+from operations import checks, day_roles, inspections, policies, reference
 from operations.calendar import load_calendar
 from operations.errors import DomainError, Forbidden
 from operations.validate import parse_date
@@ -46,8 +47,17 @@ def _inspecting_departments() -> list[tuple[str, str]]:
     return [(code, f"{name}（{code}）") for code, name in rows]
 
 
-def _search_enterprises(q: str) -> list[Enterprise]:
-    return list(db.session.scalars(reference.enterprises_stmt(q).limit(20)))
+SEARCH_LIMIT = 20
+
+
+def _search_enterprises(q: str) -> tuple[list[Enterprise], int]:
+    """The first SEARCH_LIMIT matches and how many there are: a cut list must say it was cut, or the clerk
+    concludes the enterprise is not registered."""
+    stmt = reference.enterprises_stmt(q)
+    found = list(db.session.scalars(stmt.limit(SEARCH_LIMIT)))
+    if len(found) < SEARCH_LIMIT:
+        return found, len(found)
+    return found, db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
 
 
 def _policy_rows(ids: list[int]) -> dict[int, QuietDayPolicy]:
@@ -99,8 +109,9 @@ def check_page():
     else:
         department = (args.get("department") or "").strip()[:40]
     matches: list[Enterprise] = []
+    match_total = 0
     if q and not uscc:
-        matches = _search_enterprises(q)
+        matches, match_total = _search_enterprises(q)
         if len(matches) == 1:
             uscc = matches[0].uscc
     if current_user.role != "inspector":
@@ -139,16 +150,14 @@ def check_page():
             start, end = month_bounds(year, mon)
             answer = checks.days(current_user, uscc, {"from": start.isoformat(), "to": end.isoformat(),
                                                       "kind": kind, "department": result["department"]})
+            roles_of = day_roles.policy_roles(
+                checks.find_department(answer["department"]), kind,
+                (pid for item in answer["days"] for pid in item["policy_ids"]))
             for item in answer["days"]:
                 d = date.fromisoformat(item["date"])
                 href = url_for("inspections.check_page", uscc=uscc, date=item["date"], kind=kind,
                                department=department or None)
-                if item["allowed"]:
-                    cells[d] = {"cls": "allowed", "href": href,
-                                "note": _("quiet day") if item["protected"] else ""}
-                else:
-                    cells[d] = {"cls": "refused", "href": href,
-                                "note": _("quiet day") if item["protected"] else _("cap")}
+                cells[d] = {**check_cell(item, roles_of), "href": href}
                 if d < today:
                     # Only emergencies are recorded after the fact; dim the past so nobody plans into it.
                     cells[d]["cls"] += " past"
@@ -159,7 +168,8 @@ def check_page():
     return render_template(
         "inspections/check.html", q=q, uscc=uscc, kind=kind, day=day, department=department, matches=matches,
         result=result, enterprise=enterprise, explained=explained, error=error, weeks=weeks, cells=cells,
-        cap_owner=cap_owner, default_department=default_department,
+        cap_owner=cap_owner, match_total=match_total, legend=legend_for(cells, today in cells),
+        default_department=default_department,
         result_is_workday=result is None or load_calendar().is_workday(date.fromisoformat(result["date"])),
         month=month, prev_month=prev_month, next_month=next_month, today=today,
         departments=_inspecting_departments() if current_user.role != "inspector" else [],
@@ -257,6 +267,7 @@ def _render_detail(insp, status: int = 200, **forms: Any):
         suggestion = inspections.joint_suggestion(insp.enterprise, insp.department, insp.date)
     return render_template(
         "inspections/detail.html", insp=insp, joined=inspections.joined_visits(insp), own_agency=own_agency,
+        may_open=lambda other: inspections.can_see(user, other),
         is_head=own_agency and user.is_head, today=checks.local_today(), suggestion=suggestion,
         cancel_form=forms.get("cancel_form") or ReasonForm(formdata=None),
         reject_form=forms.get("reject_form") or ReasonForm(formdata=None),

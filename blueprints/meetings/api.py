@@ -15,7 +15,7 @@ from blueprints.apiutil import json_body, paginate
 from models.meeting import MEETING_KINDS, MEETING_STATUSES, Invitation, Meeting, MeetingSeries
 from operations import bookings, invitations, meetings, minutes, notices, visits
 from operations.errors import Forbidden
-from operations.meeting_fields import get_datetime, local_iso
+from operations.meeting_fields import get_datetime, local_iso, qualified
 from operations.validate import get_choice, get_int, get_str
 
 api = Blueprint("meetings_api", __name__)
@@ -62,11 +62,11 @@ def book():
 @roles(*READERS)
 def index():
     args = request.args
-    start: datetime | None = get_datetime(args, "from", required=False)
-    end: datetime | None = get_datetime(args, "to", required=False)
+    start: datetime | None = qualified(get_datetime, args, "from", "meetings.from", required=False)
+    end: datetime | None = qualified(get_datetime, args, "to", "meetings.to", required=False)
     stmt = meetings.visible_statement(current_user, start, end)
-    status = get_choice(args, "status", MEETING_STATUSES, required=False)
-    kind = get_choice(args, "kind", MEETING_KINDS, required=False)
+    status = qualified(get_choice, args, "status", "meetings.status", choices=MEETING_STATUSES, required=False)
+    kind = qualified(get_choice, args, "kind", "meetings.kind", choices=MEETING_KINDS, required=False)
     series_id = get_int(args, "series_id", required=False, minimum=1)
     if status:
         stmt = stmt.where(Meeting.status == status)
@@ -206,8 +206,8 @@ def show_minutes(meeting_id: int):
 @roles(*MINUTES_READERS)
 def minutes_diff(meeting_id: int):
     _minutes_reader(meeting_id)
-    old = get_int(request.args, "from", minimum=1)
-    new = get_int(request.args, "to", minimum=1)
+    old = qualified(get_int, request.args, "from", "minutes.from", minimum=1)
+    new = qualified(get_int, request.args, "to", "minutes.to", minimum=1)
     return jsonify({"from": old, "to": new, "diff": minutes.diff(meeting_id, old, new)})
 
 

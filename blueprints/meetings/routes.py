@@ -122,6 +122,13 @@ def new_page():
     form = CsrfForm()
     values: dict[str, Any] = {k: request.args.get(k, "")[:40] for k in BOOKING_FIELDS}
     values.update(host_ids=request.args.getlist("host_ids"), department_codes=[])
+    matches = []
+    q = (request.args.get("q") or "").strip()[:100]
+    if q and not values.get("uscc"):
+        # A visit is planned by the enterprise's name as people say it (简称) as often as by its USCC.
+        matches = invitations.search_enterprises(q)
+        if len(matches) == 1:
+            values["uscc"], values["kind"], matches = matches[0].uscc, "visit", []
     errors: dict[str, str] = {}
     status = 200
     if request.method == "POST":
@@ -146,7 +153,8 @@ def new_page():
         else:
             errors["_"] = _("The form expired or was not sent from this site. Please reload the page and try again.")
     return render_template("meetings/form.html", form=form, values=values, errors=errors, editing=None,
-                           quiet=_quiet_days(values.get("uscc"), values.get("starts_at")), **_choices()), status
+                           matches=matches, q=q, quiet=_quiet_days(values.get("uscc"), values.get("starts_at")),
+                           **_choices()), status
 
 
 @bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
@@ -160,6 +168,10 @@ def edit_page(meeting_id: int):
         "ends_at": _local(m.ends_at).strftime("%Y-%m-%dT%H:%M"), "kind": m.kind,
         "uscc": m.enterprise.uscc if m.enterprise else "",
         "host_ids": [str(h.id) for h in m.hosts], "department_codes": [d.code for d in m.departments]}
+    if request.method == "GET" and request.args.get("use_counter") and m.counter_starts_at and m.counter_ends_at:
+        # "Use the enterprise's time": the form is prefilled; saving it reschedules under the same rules.
+        values["starts_at"] = _local(m.counter_starts_at).strftime("%Y-%m-%dT%H:%M")
+        values["ends_at"] = _local(m.counter_ends_at).strftime("%Y-%m-%dT%H:%M")
     errors: dict[str, str] = {}
     status = 200
     if request.method == "POST":
@@ -179,7 +191,8 @@ def edit_page(meeting_id: int):
                 flash(_("Meeting changed; hosts and guests were told."), "success")
                 return redirect(url_for("meetings.detail", meeting_id=meeting_id))
     return render_template("meetings/form.html", form=form, values=values, errors=errors, editing=m,
-                           quiet=_quiet_days(values.get("uscc"), values.get("starts_at")), **_choices()), status
+                           matches=[], q="", quiet=_quiet_days(values.get("uscc"), values.get("starts_at")),
+                           **_choices()), status
 
 
 # ------------------------------------------------------------------------------------------ detail
@@ -194,6 +207,7 @@ def render_detail(m, status: int = 200, **extra: Any):
         can_edit=user.role in EDITORS, guests=invitations.guest_list(m) if user.role in (*EDITORS, "official")
         else [], q=q, matches=invitations.search_enterprises(q) if q and user.role in EDITORS else [],
         seats=invitations.seats_taken(m.id),
+        started=_local(m.starts_at).date() <= checks.local_today(),
         own_visit=user.role == "enterprise" and m.kind == "visit" and m.enterprise_id == user.enterprise_id,
         **extra), status
 
@@ -291,7 +305,7 @@ def _meeting_helpers() -> dict[str, Any]:
         "meeting_kind_label": lambda c: choice_label("meetings.kind", c),
         "meeting_status_label": lambda c: choice_label("meetings.status", c),
         "invitation_status_label": lambda c: choice_label("invitations.status", c),
-        "issue_category_label": lambda c: choice_label("category", c),
+        "issue_category_label": lambda c: choice_label("minutes_issues.category", c),
     }
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from tests import meetings_fixtures as mf
 from tests import quietdays_fixtures as qf
+from tests.factories import login
 
 world = qf.world
 today = qf.today
@@ -50,12 +51,14 @@ def test_utc_input_lands_at_local_time_whatever_the_server_zone(client, mworld, 
                      _booking(mworld, starts_at="2026-11-25T23:30:00+00:00", ends_at="2026-11-26T01:00:00Z"))
         assert resp.status_code == 201, resp.json
         assert resp.json["starts_at"] == "2026-11-26T07:30:00+08:00"
-        page = client.get(f"/meetings/{resp.json['id']}", headers=mworld.headers(mworld.sec))
-        login_free = page.status_code in (302, 401)  # pages use the session; check the API text instead
-        assert login_free or "07:30" in page.get_data(as_text=True)
         naive = _post(client, mworld, "/api/v1/meetings",
                       _booking(mworld, starts_at="2026-11-27T07:30", ends_at="2026-11-27T09:00"))
         assert naive.json["starts_at"] == "2026-11-27T07:30:00+08:00"
+        login(client, mworld.sec)
+        page = client.get(f"/meetings/{resp.json['id']}").get_data(as_text=True)
+        assert "2026-11-26 07:30–09:00" in page
+        week = client.get("/meetings?view=week&date=2026-11-26").get_data(as_text=True)
+        assert "07:30 第一期早餐会" in week
     finally:
         os.environ.pop("TZ", None)
         time.tzset()
@@ -121,7 +124,7 @@ BAD_FIELDS = [
     ("capacity", "six", "嘉宾名额"),
     ("series_id", 999, "会议系列"),
     ("uscc", "91430200MA0000000X", "企业"),
-    ("status", "held", "状态"),
+    ("status", "held", "草稿、已排期"),
 ]
 
 
@@ -258,3 +261,43 @@ def test_minutes_api(client, mworld):
     assert issue.status_code == 201 and issue.json["id"]
     official = client.get(f"/api/v1/meetings/{m['id']}/minutes", headers=mworld.headers(mworld.mayor)).json
     assert official["current"]["number"] == 2 and official["issues"][0]["id"] == issue.json["id"]
+
+
+OTHER_BAD = [
+    ("/api/v1/meeting-series", {"name": "", "jurisdiction_code": "430200", "kind": "breakfast"}, "name", "系列名称"),
+    ("/api/v1/meeting-series", {"name": "会", "jurisdiction_code": "999999", "kind": "breakfast"},
+     "jurisdiction_code", "999999"),
+    ("/api/v1/meeting-series", {"name": "会", "jurisdiction_code": "430200", "kind": "dinner"}, "kind", "会议类型"),
+    ("/api/v1/meeting-series", {"name": "会", "jurisdiction_code": "430200", "kind": "lunch",
+                                "default_start_time": "7点半"}, "default_start_time", "默认开始时间"),
+    ("/api/v1/meeting-series", {"name": "会", "jurisdiction_code": "430200", "kind": "lunch",
+                                "default_capacity": -1}, "default_capacity", "默认嘉宾名额"),
+    ("/api/v1/meetings/{id}/invitations", {"uscc": ""}, "uscc", "统一社会信用代码"),
+    ("/api/v1/meetings/{id}/invitations", {"uscc": "x", "representative": "x" * 101}, "representative", "参会代表"),
+    ("/api/v1/meetings/{id}/cancel", {"reason": "x" * 1001}, "reason", "理由"),
+    ("/api/v1/meetings/{id}/issues", {"uscc": "x", "title": ""}, "title", "反映的问题"),
+    ("/api/v1/meetings/{id}/issues", {"uscc": "x", "title": "t", "category": "food"}, "category", "用地"),
+]
+
+
+@pytest.mark.parametrize(("path", "body", "field", "label"), OTHER_BAD, ids=[f"{b[0]}:{b[2]}" for b in OTHER_BAD])
+def test_bad_input_on_other_endpoints(client, mworld, path, body, field, label):
+    m = _post(client, mworld, "/api/v1/meetings", _booking(mworld)).json
+    before = mf.counts()
+    resp = _post(client, mworld, path.format(id=m["id"]), body)
+    assert resp.status_code == 422, resp.json
+    assert resp.json["error"]["details"]["field"] == field
+    assert label in resp.json["error"]["message"], resp.json["error"]["message"]
+    assert mf.counts() == before
+
+
+def test_across_midnight_conflicts_and_nested(client, mworld):
+    late = _booking(mworld, title="夜间座谈", kind="symposium", starts_at="2026-11-26T22:00+08:00",
+                    ends_at="2026-11-27T01:00+08:00")
+    assert _post(client, mworld, "/api/v1/meetings", late).status_code == 201
+    next_morning = _booking(mworld, title="凌晨", starts_at="2026-11-27T00:30+08:00", ends_at="2026-11-27T00:45+08:00")
+    resp = _post(client, mworld, "/api/v1/meetings", next_morning)
+    assert (resp.status_code, resp.json["error"]["code"]) == (409, "host_conflict")
+    assert "2026-11-26 22:00–2026-11-27 01:00" in resp.json["error"]["message"]
+    after = _booking(mworld, title="之后", starts_at="2026-11-27T01:00+08:00", ends_at="2026-11-27T02:00+08:00")
+    assert _post(client, mworld, "/api/v1/meetings", after).status_code == 201

@@ -302,10 +302,11 @@ def test_calendar_page_save_show_remove(client, admin):
     assert client.get("/admin/calendar?year=99999").status_code == 200  # falls back to this year
 
 
-def test_audit_page_filters_and_shows_readable_json(client, admin, tree):
+def test_audit_page_filters_and_shows_the_change(client, admin, tree):
     client.post("/admin/jurisdictions/430211/edit", data={"name": "天元", "parent_code": "430200"})
     html = client.get("/admin/audit?entity=jurisdiction&action=update").get_data(as_text=True)
-    assert "天元区" in html and "&#34;name&#34;: &#34;天元&#34;" in html  # Chinese kept, not \\u escapes
+    # The changed field, before and after, in Chinese (tests/functional/test_audit_readable.py for the rest).
+    assert '<td class="old">天元区</td>' in html and '<td class="new">天元</td>' in html
     assert "login" not in html.split("<tbody>")[1]
     html = client.get("/admin/audit?user=nobody").get_data(as_text=True)
     assert "天元" not in html.split("<tbody>")[1]

@@ -104,8 +104,8 @@ def test_profile_token_create_and_revoke(client):
     user = create_user("official")
     login(client, user)
     resp = client.post("/profile/tokens", data={"name": "手机"})
-    assert resp.status_code == 201
-    html = resp.get_data(as_text=True)
+    assert resp.status_code == 303  # redirect after the write (test_post_redirects.py)
+    html = client.get(resp.headers["Location"]).get_data(as_text=True)
     token = html.split('id="new-token">')[1].split("<")[0]
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     row = db.session.scalar(select(ApiToken))

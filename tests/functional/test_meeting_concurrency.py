@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import datetime
 
 from sqlalchemy import func, select
 
@@ -144,3 +145,21 @@ def test_parallel_invitations_of_one_enterprise_exactly_one(app, mworld):
     assert _codes(results) == ["already_invited"] * (THREADS - 1) + ["ok"]
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(Invitation)) == 1
+
+
+def test_parallel_reschedules_into_one_slot_exactly_one_wins(app, mworld):
+    """Each thread moves its own meeting (same host, different days) onto the same morning."""
+    sec_id = mworld.sec.id
+    ids = [mf.book(mworld.sec, title=f"会{i}", venue=f"会议室{i}", host_ids=[mworld.mayor.id],
+                   starts_at=f"2026-12-{i + 1:02d}T07:30:00+08:00", ends_at=f"2026-12-{i + 1:02d}T09:00:00+08:00").id
+           for i in range(THREADS)]
+
+    def work(i: int) -> object:
+        return bookings.reschedule(db.session.get(User, sec_id), ids[i],
+                                   {"starts_at": "2026-12-20T07:30:00+08:00", "ends_at": "2026-12-20T09:00:00+08:00"})
+
+    results = _parallel(app, work)
+    assert _codes(results) == ["host_conflict"] * (THREADS - 1) + ["ok"]
+    db.session.expire_all()
+    moved = db.session.scalars(select(Meeting).where(Meeting.starts_at == datetime(2026, 12, 19, 23, 30))).all()
+    assert len(moved) == 1 and moved[0].sequence == 1

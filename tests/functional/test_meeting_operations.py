@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from extensions import db
-from models import Meeting, MinutesIssue
+from models import Invitation, Meeting, MinutesIssue
 from operations import bookings, invitations, minutes, notices, visits
 from operations.errors import DomainError
 from tests import meetings_fixtures as mf
@@ -109,3 +109,55 @@ def test_minutes_revisions_diff_and_issues(mworld, monkeypatch):
     with pytest.raises(DomainError) as caught:
         minutes.add_issue(mworld.sec, m.id, {"uscc": mworld.guests[1].uscc, "title": "x"})
     assert caught.value.code == "not_a_guest"
+
+
+def test_reschedule_tells_hosts_and_invitees_and_keeps_capacity_above_invited(mworld):
+    m = mf.book(mworld.sec, host_ids=[mworld.mayor.id], capacity=3)
+    for guest in mworld.guests[:2]:
+        invitations.invite(mworld.sec, m.id, {"uscc": guest.uscc})
+    with pytest.raises(DomainError) as caught:
+        bookings.reschedule(mworld.sec, m.id, {"capacity": 1})
+    assert (caught.value.code, caught.value.details["field"]) == ("capacity_below_invited", "capacity")
+    bookings.reschedule(mworld.sec, m.id, {"starts_at": "2026-11-27T07:30", "host_ids": [mworld.secretary.id]})
+    kinds = {u.id: [n.kind for n in notices.for_user(u)] for u in
+             (mworld.mayor, mworld.secretary, mworld.guest_users[0], mworld.guest_users[2])}
+    assert "meeting_changed" in kinds[mworld.mayor.id]  # the host who was taken off is told too
+    assert "meeting_changed" in kinds[mworld.secretary.id]
+    assert "meeting_changed" in kinds[mworld.guest_users[0].id]
+    assert kinds[mworld.guest_users[2].id] == []  # not invited
+
+
+def test_declining_frees_the_seat_and_accepting_again_needs_one(mworld):
+    m = mf.book(mworld.sec, host_ids=[mworld.mayor.id], capacity=1)
+    first = invitations.invite(mworld.sec, m.id, {"uscc": mworld.guests[0].uscc})
+    invitations.respond(mworld.guest_users[0], first.id, {"response": "declined"})
+    invitations.invite(mworld.sec, m.id, {"uscc": mworld.guests[1].uscc})
+    with pytest.raises(DomainError) as caught:
+        invitations.respond(mworld.guest_users[0], first.id, {"response": "accepted"})
+    assert caught.value.code == "capacity_full"
+    assert db.session.get(Invitation, first.id).status == "declined"
+
+
+def test_department_sees_the_meetings_it_attends(mworld):
+    from operations import meetings
+    from tests.factories import create_user
+
+    m = mf.book(mworld.sec, host_ids=[mworld.mayor.id], department_codes=["zz-amr"])
+    amr_user = create_user("department", department=mworld.qd.amr)
+    em_user = create_user("department", department=mworld.qd.em)
+    assert meetings.can_see(amr_user, m) and not meetings.can_see(em_user, m)
+    assert [x.id for x in db.session.scalars(meetings.visible_statement(amr_user))] == [m.id]
+    assert list(db.session.scalars(meetings.visible_statement(em_user))) == []
+
+
+def test_cancelled_meeting_cannot_be_invited_to_or_answered(mworld):
+    m = mf.book(mworld.sec, host_ids=[mworld.mayor.id])
+    inv = invitations.invite(mworld.sec, m.id, {"uscc": mworld.guests[0].uscc})
+    bookings.cancel(mworld.sec, m.id, {"reason": "改期"})
+    before = mf.counts()
+    with pytest.raises(DomainError) as caught:
+        invitations.invite(mworld.sec, m.id, {"uscc": mworld.guests[1].uscc})
+    assert caught.value.code == "invalid_state" and "已取消" in caught.value.message
+    with pytest.raises(DomainError):
+        invitations.respond(mworld.guest_users[0], inv.id, {"response": "accepted"})
+    assert mf.counts() == before

@@ -138,7 +138,7 @@ def test_minutes_page_revisions_diff_issue(client, mworld, booked):
     diff = _text(client.get(f"/meetings/{m.id}/minutes?from=1&to=2"))
     assert 'id="diff"' in diff and "+一、用地指标" in diff
     bad = client.post(f"/meetings/{m.id}/issues", data={"uscc": mworld.guests[0].uscc, "title": ""})
-    assert bad.status_code == 422 and "主题" in _text(bad)
+    assert bad.status_code == 422 and "反映的问题为必填项" in _text(bad).replace(" ", "")
     ok = client.post(f"/meetings/{m.id}/issues", data={"uscc": mworld.guests[0].uscc, "title": "扩产用地",
                                                         "category": "land"})
     assert ok.status_code == 302
@@ -162,10 +162,68 @@ def test_series_page_dashboard_and_notices(client, mworld, booked):
     login(client, mworld.sec)
     assert "株洲市政企" in _text(client.get("/meeting-series"))
     bad = client.post("/meeting-series", data={"name": "", "jurisdiction_code": "430200", "kind": "breakfast"})
-    assert bad.status_code == 422 and "名称" in _text(bad)
+    assert bad.status_code == 422 and "系列名称" in _text(bad)
     client.post("/logout")
     login(client, mworld.guest_users[0])
     dash = _text(client.get("/"))
     assert 'id="next-meetings"' in dash and "第一期早餐会" in dash
     assert "第一期早餐会" in _text(client.get("/notices"))
     assert client.post("/notices").status_code == 302
+
+
+@pytest.fixture
+def csrf_client(app):
+    from app import create_app
+
+    served = create_app({**{k: app.config[k] for k in ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "TESTING",
+                                                       "SERVER_NAME")}, "WTF_CSRF_ENABLED": True})
+    return served.test_client()
+
+
+def _token(client, path: str) -> str:
+    return client.get(path).get_data(as_text=True).split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+
+
+def test_meeting_forms_refuse_a_post_without_csrf_token(csrf_client, mworld, booked):
+    m, _inv = booked
+    token = _token(csrf_client, "/login")
+    csrf_client.post("/login", data={"email": mworld.sec.email, "password": "correct horse battery",
+                                     "csrf_token": token})
+    before = mf.counts()
+    form = {"kind": "breakfast", "title": "无令牌", "starts_at": "2026-11-27T07:30", "ends_at": "2026-11-27T09:00",
+            "host_ids": [str(mworld.secretary.id)]}
+    assert csrf_client.post("/meetings/new", data=form).status_code == 400
+    assert csrf_client.post(f"/meetings/{m.id}/cancel", data={"reason": "x"}).status_code == 400
+    assert csrf_client.post(f"/meetings/{m.id}/invite", data={"uscc": mworld.guests[4].uscc}).status_code == 400
+    assert csrf_client.post(f"/meetings/{m.id}/minutes", data={"text": "x"}).status_code == 400
+    assert mf.counts() == before
+    good = csrf_client.post("/meetings/new", data={**form, "csrf_token": _token(csrf_client, "/meetings/new")})
+    assert good.status_code == 302
+
+
+def test_secretariat_takes_the_enterprise_proposed_time(client, mworld):
+    visit = mf.book(mworld.sec, kind="visit", uscc=mworld.qd.ent.uscc, venue=None, host_ids=[mworld.mayor.id],
+                    starts_at="2026-11-24T15:00", ends_at="2026-11-24T16:00")
+    from operations import visits
+
+    visits.counter_propose(mworld.qd.enterprise_user, visit.id, {"starts_at": "2026-11-26T10:00",
+                                                                 "ends_at": "2026-11-26T11:00"})
+    login(client, mworld.sec)
+    assert 'id="use-counter"' in _text(client.get(f"/meetings/{visit.id}"))
+    form = _text(client.get(f"/meetings/{visit.id}/edit?use_counter=1"))
+    assert 'value="2026-11-26T10:00"' in form and 'value="2026-11-26T11:00"' in form
+    resp = client.post(f"/meetings/{visit.id}/edit", data={
+        "title": visit.title, "starts_at": "2026-11-26T10:00", "ends_at": "2026-11-26T11:00",
+        "host_ids": [str(mworld.mayor.id)]})
+    assert resp.status_code == 302
+    db.session.expire_all()
+    moved = db.session.get(Meeting, visit.id)
+    assert (moved.status, moved.sequence, moved.counter_starts_at) == ("scheduled", 1, None)
+
+
+def test_visit_form_finds_the_enterprise_by_short_name(client, mworld):
+    login(client, mworld.sec)
+    page = _text(client.get("/meetings/new?kind=visit&q=千金药业"))
+    assert 'id="quiet-days"' in page and mworld.guests[1].uscc in page
+    several = _text(client.get("/meetings/new?kind=visit&q=股份"))
+    assert several.count("/meetings/new?kind=visit&amp;uscc=") >= 2

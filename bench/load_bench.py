@@ -1,0 +1,257 @@
+"""Load under gunicorn, driven by wrk (issue 11): requests/s and p99 of a Flask hello-world, the app's /healthz,
+GET /api/v1/check and an enterprise's /days for a month, all in the same run, with their ratios to hello-world;
+and POST /api/v1/checks for 10,000 enterprises × 366 days in ranges form, end to end over HTTP.
+
+Configurations: SQLite with the demo data, PostgreSQL with the demo data, and PostgreSQL with the province data
+set (2,000 policies, 100,000 enterprises, 1,000,000 inspections; `flask bench-data`, loaded if missing). Each
+server is gunicorn with 2 sync workers, as on this 2-core machine; wrk uses 16 connections. Any non-2xx answer
+or socket error fails the run.
+
+Targets (ratios in one run): check ≥ 40 % of hello-world, /healthz ≥ 70 %; bulk in ranges ≤ 1 s.
+Run: .venv/bin/python bench/load_bench.py [--duration 5] [--only sqlite|pg|pg-province]
+PostgreSQL: BENCH_PG_URL (default postgresql://postgres@127.0.0.1:5432/zq_scale) for the demo data, and
+BENCH_DATABASE_URL (default …/zq_scale_bench) for the province; skipped if PostgreSQL is not reachable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/zq_scale")
+PROVINCE_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/zq_scale_bench")
+CONNECTIONS = 16
+WORKERS = 2
+CHECK_TARGET, HEALTHZ_TARGET, BULK_TARGET_S = 0.40, 0.70, 1.0
+BIN = Path(sys.executable).parent
+
+
+@dataclass
+class Result:
+    name: str
+    rps: float
+    p99_ms: float
+    errors: int
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """gunicorn with 2 sync workers on a free port, stopped on exit."""
+
+    def __init__(self, target: str, env: dict[str, str], cwd: Path) -> None:
+        self.port = _free_port()
+        self.proc = subprocess.Popen(  # noqa: S603 - fixed arguments
+            [str(BIN / "gunicorn"), "-w", str(WORKERS), "-b", f"127.0.0.1:{self.port}", "--log-level", "warning",
+             target],
+            cwd=cwd, env={**os.environ, **env})
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz" if "create_app" in target  # noqa: S310
+                                       else f"http://127.0.0.1:{self.port}/", timeout=2).read()
+                return
+            except OSError:
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"gunicorn {target} did not start")
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+def wrk(name: str, url: str, duration: int, headers: dict[str, str] | None = None) -> Result:
+    args = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{duration}s", "--latency", "--timeout", "10s"]
+    for key, value in (headers or {}).items():
+        args += ["-H", f"{key}: {value}"]
+    out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout  # noqa: S603
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out)
+    assert p99 is not None, out
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
+    errors = 0
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    if non2xx:
+        errors += int(non2xx.group(1))
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    if sock:
+        errors += sum(int(x) for x in sock.groups())
+    return Result(name, rps, float(p99.group(1)) * scale, errors)
+
+
+def _get(url: str, headers: dict[str, str]) -> int:
+    req = urllib.request.Request(url, headers=headers)  # noqa: S310
+    with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310
+        resp.read()
+        return resp.status
+
+
+# ------------------------------------------------------------------------------------------ data
+
+
+def _prepare(url: str, province: bool) -> dict[str, str]:
+    """Schema and data in ``url``; returns the token, an enterprise and the USCCs for the bulk request."""
+    from flask_migrate import upgrade
+    from sqlalchemy import func, select
+
+    from app import create_app
+    from config import normalize_database_url
+    from demo import bench_data, run_demo
+    from demo import reference as demo_reference
+    from extensions import db
+    from models import Enterprise, User
+    from operations.auth import issue_token
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": normalize_database_url(url)})
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+        if province:
+            if db.session.scalar(select(func.count()).select_from(Enterprise)) < 100_000:
+                print("  loading the province data set (flask bench-data)…", flush=True)
+                bench_data.generate(echo=lambda line: print(line, flush=True))
+            email, uscc = bench_data.INSPECTOR_EMAIL, bench_data.make_uscc("9", "1", "990101", "BD0000000")
+            bulk = list(db.session.scalars(select(Enterprise.uscc).where(Enterprise.uscc.like("9199%"))
+                                           .order_by(Enterprise.id).limit(10_000)))
+        else:
+            run_demo()
+            email, uscc = "inspector@zhengqi.demo", demo_reference.enterprise_uscc(0)
+            bulk = []
+        user = db.session.scalar(select(User).where(User.email == email))
+        token = issue_token(user, "load bench")
+        db.engine.dispose()
+    return {"token": token, "uscc": uscc, "bulk": json.dumps(bulk)}
+
+
+def _ensure_pg(url: str) -> bool:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from config import normalize_database_url
+
+    target = make_url(normalize_database_url(url))
+    try:
+        admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                                {"n": target.database}).scalar():
+                conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+        admin.dispose()
+        return True
+    except Exception as err:
+        print(f"  skipped: PostgreSQL not reachable at {url} ({err.__class__.__name__})")
+        return False
+
+
+# ------------------------------------------------------------------------------------------ run
+
+
+def run_config(label: str, url: str, province: bool, duration: int) -> tuple[list[Result], float | None]:
+    print(f"\n== {label}", flush=True)
+    data = _prepare(url, province)
+    hello = Server("hello_app:app", {}, ROOT / "bench")
+    try:
+        results = [wrk("hello-world Flask", hello.url("/"), duration)]
+    finally:
+        hello.stop()
+    env = {"DATABASE_URL": url, "SECRET_KEY": "load-bench", "ZHENGQI_ENV": "development"}
+    server = Server("app:create_app()", env, ROOT)
+    headers = {"Authorization": f"Bearer {data['token']}"}
+    check = f"/api/v1/check?uscc={data['uscc']}&date=2026-11-23&kind=routine"
+    days = f"/api/v1/enterprises/{data['uscc']}/days?from=2026-11-01&to=2026-11-30&kind=routine"
+    bulk_s = None
+    try:
+        for path in (check, days):  # each worker builds its engine before the clock starts
+            for _ in range(WORKERS * 2):
+                assert _get(server.url(path), headers) == 200, path
+        results.append(wrk("GET /healthz", server.url("/healthz"), duration))
+        results.append(wrk("GET /api/v1/check", server.url(check), duration, headers))
+        results.append(wrk("GET …/days (a month)", server.url(days), duration, headers))
+        usccs = json.loads(data["bulk"])
+        if usccs:
+            body = json.dumps({"kind": "routine", "from": "2026-07-01", "to": "2027-07-01", "format": "ranges",
+                               "enterprises": usccs}).encode()
+            runs = []
+            for _ in range(3):
+                req = urllib.request.Request(server.url("/api/v1/checks"), data=body, method="POST",  # noqa: S310
+                                             headers={**headers, "Content-Type": "application/json"})
+                t = time.perf_counter()
+                with urllib.request.urlopen(req, timeout=60) as resp:  # noqa: S310
+                    size = len(resp.read())
+                    assert resp.status == 200
+                runs.append(time.perf_counter() - t)
+            bulk_s = min(runs)
+            print(f"  POST /api/v1/checks ranges, {len(usccs):,} × 366: best {bulk_s:.3f} s of "
+                  f"{', '.join(f'{r:.3f}' for r in runs)} ({size / 1e6:.2f} MB)   target ≤ {BULK_TARGET_S} s: "
+                  f"{'OK' if bulk_s <= BULK_TARGET_S else 'MISSED'}")
+    finally:
+        server.stop()
+    base = results[0].rps
+    targets = {"GET /healthz": HEALTHZ_TARGET, "GET /api/v1/check": CHECK_TARGET}
+    print(f"  {'':24} {'req/s':>9} {'p99 ms':>8} {'ratio':>7} {'errors':>7}   target")
+    for r in results:
+        target = targets.get(r.name)
+        verdict = "" if target is None else f"≥ {target:.0%}: {'OK' if r.rps >= target * base else 'MISSED'}"
+        print(f"  {r.name:24} {r.rps:9.0f} {r.p99_ms:8.1f} {r.rps / base:7.0%} {r.errors:7}   {verdict}")
+    return results, bulk_s
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
+    parser.add_argument("--only", choices=("sqlite", "pg", "pg-province"))
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print("wrk is missing: apt-get install wrk")
+        return 1
+    os.environ.setdefault("SECRET_KEY", "load-bench")
+    configs = []
+    tmp = tempfile.mkdtemp(prefix="zhengqi-load-")
+    if args.only in (None, "sqlite"):
+        configs.append(("SQLite, demo data", f"sqlite:///{tmp}/load.sqlite3", False))
+    if args.only in (None, "pg") and _ensure_pg(PG_URL):
+        configs.append(("PostgreSQL, demo data", PG_URL, False))
+    if args.only in (None, "pg-province") and _ensure_pg(PROVINCE_URL):
+        configs.append(("PostgreSQL, 2,000 policies / 100,000 enterprises / 1,000,000 inspections", PROVINCE_URL,
+                        True))
+    ok = True
+    for label, url, province in configs:
+        results, bulk_s = run_config(label, url, province, args.duration)
+        base = results[0].rps
+        by_name = {r.name: r for r in results}
+        ok &= all(r.errors == 0 for r in results)
+        ok &= by_name["GET /api/v1/check"].rps >= CHECK_TARGET * base
+        ok &= by_name["GET /healthz"].rps >= HEALTHZ_TARGET * base
+        ok &= bulk_s is None or bulk_s <= BULK_TARGET_S
+    print(f"\ntargets {'met' if ok else 'MISSED'} (errors must be 0)")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

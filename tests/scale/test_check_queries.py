@@ -1,0 +1,111 @@
+"""A single GET /api/v1/check costs at most three SQL queries (token with user, enterprise, caps) whatever the
+number of policies, enterprises or inspections (issue 11): counted on the real engine with an event listener."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+
+from sqlalchemy import event, insert, select
+
+from extensions import db
+from models import Enterprise, Inspection, QuietDayPolicy
+from rules.uscc import make_uscc
+from tests import quietdays_fixtures as qf
+
+world, today = qf.world, qf.today
+
+MAX_QUERIES = 3
+
+
+@contextmanager
+def counted() -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+
+def _grow(world, policies: int, enterprises: int, inspections: int) -> None:
+    """More of everything, in bulk: policies over the whole tree, enterprises, counted inspections."""
+    rng = random.Random(11)
+    juris = [world.hunan, world.zhuzhou, world.lukou]
+    rows = [{"jurisdiction_id": juris[i % 3].id, "title": f"政策{i}",
+             "rule": {"type": "month_days", "from": 1 + i % 20, "to": 28}, "valid_from": date(2025, 1, 1),
+             "status": "active", "ownership": [], "sizes": [], "blocked_kinds": ["routine", "random"],
+             "binds": "level_and_below"} for i in range(policies)]
+    if rows:
+        db.session.execute(insert(QuietDayPolicy), rows)
+    db.session.execute(insert(Enterprise), [
+        {"uscc": make_uscc("9", "1", "430212", f"QC{i:07d}"), "name": f"企业{i}", "jurisdiction_id": world.lukou.id,
+         "ownership": "private"} for i in range(enterprises)])
+    ids = [world.ent.id, *db.session.scalars(select(Enterprise.id))]
+    db.session.execute(insert(Inspection), [
+        {"enterprise_id": world.ent.id if i % 10 == 0 else rng.choice(ids), "department_id": world.amr.id,
+         "date": date(2026, 1, 5) + timedelta(days=rng.randrange(300)), "kind": "routine", "subject": "x",
+         "status": "completed"} for i in range(inspections)])
+    db.session.commit()
+
+
+def _check_queries(client, world, user, **extra: str) -> tuple[int, dict]:
+    query = "&".join(f"{k}={v}" for k, v in {"uscc": world.ent.uscc, "date": "2026-11-23", "kind": "routine",
+                                              **extra}.items())
+    url = f"/api/v1/check?{query}"
+    headers = world.headers(user)  # outside the count: reading user.id here may refresh the test's object
+    first = client.get(url, headers=headers)  # builds this worker's engine, stamps the token
+    assert first.status_code == 200, first.get_json()
+    with counted() as statements:
+        resp = client.get(url, headers=headers)
+    assert resp.status_code == 200
+    assert resp.get_json() == first.get_json()
+    assert len(statements) <= MAX_QUERIES, "\n\n".join(statements)
+    return len(statements), resp.get_json()
+
+
+def test_a_check_costs_three_queries_at_any_size(client, world):
+    world.zhuzhou.annual_inspection_cap = 5  # a jurisdiction cap too, so both counts are needed
+    db.session.commit()
+    small = {role: _check_queries(client, world, user, **extra)[0] for role, user, extra in (
+        ("inspector", world.inspector, {}), ("admin", world.admin, {"department": "zz-amr"}))}
+    _grow(world, policies=300, enterprises=500, inspections=2000)
+    large = {}
+    for role, user, extra in (("inspector", world.inspector, {}), ("admin", world.admin, {"department": "zz-amr"})):
+        large[role], answer = _check_queries(client, world, user, **extra)
+        assert len(answer["blocking"]) > 100  # the new policies are in the answer: the engine was rebuilt
+        assert answer["cap"]["used"] > 0  # and the inspections are counted
+    assert small == large == {"inspector": MAX_QUERIES, "admin": MAX_QUERIES}
+
+
+def test_an_enterprise_month_costs_three_queries_too(client, world):
+    _grow(world, policies=100, enterprises=50, inspections=500)
+    url = f"/api/v1/enterprises/{world.ent.uscc}/days?from=2026-11-01&to=2026-11-30&kind=routine"
+    headers = world.headers(world.inspector)
+    assert client.get(url, headers=headers).status_code == 200
+    with counted() as statements:
+        resp = client.get(url, headers=headers)
+    assert resp.status_code == 200 and len(resp.get_json()["days"]) == 30
+    assert len(statements) <= MAX_QUERIES, "\n\n".join(statements)
+
+
+def test_the_inspections_list_is_three_queries_not_one_per_row(client, world):
+    """Token, total, page: the rows' enterprises and agencies come with the page (no N+1)."""
+    _grow(world, policies=0, enterprises=60, inspections=200)
+    for url, user in (("/api/v1/inspections?limit=100", world.admin),
+                      ("/api/v1/inspections?limit=100", world.inspector),
+                      (f"/api/v1/inspections?uscc={world.ent.uscc}&department=zz-amr", world.admin)):
+        headers = world.headers(user)
+        assert client.get(url, headers=headers).status_code == 200
+        with counted() as statements:
+            resp = client.get(url, headers=headers)
+        body = resp.get_json()
+        assert resp.status_code == 200 and len(body["items"]) == min(100, body["total"]) > 10
+        assert len({i["uscc"] for i in body["items"]}) > 5 or "uscc=" in url
+        assert len(statements) <= 3, "\n\n".join(statements)
