@@ -49,10 +49,12 @@ def test_inspector_check_page_unchanged_by_the_default(client, world):
 def test_calendars_show_non_working_days(client, world):
     login(client, world.inspector)
     html = zh(client, f"/check?uscc={world.ent.uscc}&date=2026-10-01&kind=routine").get_data(as_text=True)
-    flags = dict(re.findall(r'data-date="(2026-10-\d\d)" data-workday="(true|false)"', html))
+    # Non-working days carry the class "offday" (weekends and holidays per the working-day calendar).
+    flags = {d: "offday" in cls.split() for cls, d in
+             re.findall(r'<div class="day ([^"]*)" data-date="(2026-10-\d\d)"', html)}
     assert len(flags) == 31
     # National Day week 1–7 October and the weekends are not working days; Saturday the 10th is a make-up day.
-    off = {d for d, w in flags.items() if w == "false"}
+    off = {d for d, is_off in flags.items() if is_off}
     assert {f"2026-10-0{i}" for i in range(1, 8)} <= off
     assert "2026-10-10" not in off and "2026-10-11" in off and "2026-10-08" not in off
     assert html.count('class="offday-mark"') == len(off)
@@ -64,7 +66,7 @@ def test_calendars_show_non_working_days(client, world):
     client.post("/logout")
     login(client, world.enterprise_user)
     html = zh(client, "/my/calendar?month=2026-10").get_data(as_text=True)
-    assert 'data-date="2026-10-01" data-workday="false"' in html
+    assert re.search(r'<div class="day [^"]*\boffday\b[^"]*" data-date="2026-10-01"', html)
 
 
 def test_check_page_names_the_cap_that_refuses(client, world):
