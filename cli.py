@@ -101,3 +101,22 @@ def register(app: Flask) -> None:
         except RuntimeError as err:
             raise click.ClickException(str(err)) from None
         click.echo("bench data loaded: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
+
+    # followups
+    @app.cli.group()
+    def followups() -> None:
+        """Follow-up items: daily reminders and closing."""
+
+    @followups.command("remind")
+    def followups_remind() -> None:
+        """Close unrated resolutions, then e-mail departments their yellow/red items and the secretariat a
+        digest (when MAIL_SERVER is set). Run daily from cron; a second run the same day sends nothing new."""
+        from operations.followup_reminders import remind
+
+        result = remind()
+        click.echo(f"closed unrated: {len(result.closed)}")
+        if not result.smtp:
+            click.echo("MAIL_SERVER is not set: no e-mail sent")
+            return
+        click.echo(f"sent: {len(result.sent)} {' '.join(result.sent)}".rstrip())
+        click.echo(f"already sent today: {len(result.skipped)} {' '.join(result.skipped)}".rstrip())

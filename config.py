@@ -69,3 +69,6 @@ class Config:
         self.MAIL_USERNAME = env.get("MAIL_USERNAME") or None
         self.MAIL_PASSWORD = env.get("MAIL_PASSWORD") or None
         self.MAIL_DEFAULT_SENDER = env.get("MAIL_DEFAULT_SENDER") or "zhengqi@localhost"
+        # feeds: polling calendar clients per address; links are https unless an intranet serves plain http.
+        self.FEED_RATE_LIMIT = env.get("FEED_RATE_LIMIT", "120 per minute")
+        self.FEED_URL_SCHEME = env.get("FEED_URL_SCHEME", "https")

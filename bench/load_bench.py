@@ -9,7 +9,7 @@ or socket error fails the run.
 
 Targets (ratios in one run): check ≥ 40 % of hello-world, /healthz ≥ 70 %; bulk in ranges ≤ 1 s.
 Run: .venv/bin/python bench/load_bench.py [--duration 5] [--only sqlite|pg|pg-province]
-PostgreSQL: BENCH_PG_URL (default postgresql://postgres@127.0.0.1:5432/zq_scale) for the demo data, and
+PostgreSQL: BENCH_PG_URL (default postgresql://postgres@127.0.0.1:5432/zq_scale, recreated) for the demo data, and
 BENCH_DATABASE_URL (default …/zq_scale_bench) for the province; skipped if PostgreSQL is not reachable.
 """
 
@@ -149,7 +149,7 @@ def _prepare(url: str, province: bool) -> dict[str, str]:
     return {"token": token, "uscc": uscc, "bulk": json.dumps(bulk)}
 
 
-def _ensure_pg(url: str) -> bool:
+def _ensure_pg(url: str, recreate: bool = False) -> bool:
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
@@ -159,6 +159,8 @@ def _ensure_pg(url: str) -> bool:
     try:
         admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
+            if recreate:  # the demo data on the schema of this checkout, whatever ran there before
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
             if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
                                 {"n": target.database}).scalar():
                 conn.execute(text(f'CREATE DATABASE "{target.database}"'))
@@ -235,7 +237,7 @@ def main() -> int:
     tmp = tempfile.mkdtemp(prefix="zhengqi-load-")
     if args.only in (None, "sqlite"):
         configs.append(("SQLite, demo data", f"sqlite:///{tmp}/load.sqlite3", False))
-    if args.only in (None, "pg") and _ensure_pg(PG_URL):
+    if args.only in (None, "pg") and _ensure_pg(PG_URL, recreate=True):
         configs.append(("PostgreSQL, demo data", PG_URL, False))
     if args.only in (None, "pg-province") and _ensure_pg(PROVINCE_URL):
         configs.append(("PostgreSQL, 2,000 policies / 100,000 enterprises / 1,000,000 inspections", PROVINCE_URL,

@@ -13,6 +13,12 @@ def all_blueprints() -> list[tuple[Blueprint, str | None, bool]]:
     from blueprints.auth.routes import bp as auth_bp
     from blueprints.docs import api as docs_api
     from blueprints.enterprise_portal.routes import bp as enterprise_bp
+    from blueprints.feeds.api import api as feeds_api  # feeds
+    from blueprints.feeds.routes import bp as feeds_bp  # feeds
+
+    # followups
+    from blueprints.followups.api import api as followups_api
+    from blueprints.followups.routes import bp as followups_bp
     from blueprints.inspections.api import api as inspections_api
     from blueprints.inspections.routes import bp as inspections_bp
     from blueprints.main.routes import bp as main_bp
@@ -38,6 +44,12 @@ def all_blueprints() -> list[tuple[Blueprint, str | None, bool]]:
         # meetings
         (meetings_bp, None, False),
         (meetings_api, "/api/v1", True),
+        # feeds
+        (feeds_bp, None, False),
+        (feeds_api, "/api/v1", True),
+        # followups
+        (followups_bp, None, False),
+        (followups_api, "/api/v1", True),
         # qdcore
         (account_bp, None, False),
     ]

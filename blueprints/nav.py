@@ -25,6 +25,9 @@ NAV = (
     NavItem("inspections.list_page", _l("Inspections")),
     NavItem("policies.list_page", _l("Quiet-day policies")),
     NavItem("enterprise_portal.calendar", _l("My quiet days")),
+    # followups
+    NavItem("followups.ledger_page", _l("Follow-up items")),
+    NavItem("followups.board", _l("Supervision board")),
     NavItem("admin.enterprises", _l("Enterprises")),
     NavItem("admin.jurisdictions", _l("Jurisdictions")),
     NavItem("admin.departments", _l("Departments")),

@@ -1,9 +1,12 @@
 """SQLAlchemy models, one module per aggregate; importing this package registers them all."""
 
+# followups: registers the follow-up tables (import them from models.followup)
+import models.followup  # noqa: F401
 from models.audit import AuditLog
 from models.calendar import CalendarYear
 from models.department import Department
 from models.enterprise import Enterprise
+from models.feed import FeedToken  # feeds
 from models.generation import QuietDayGeneration  # scale
 from models.inspection import Inspection
 from models.jurisdiction import Jurisdiction
@@ -26,6 +29,7 @@ __all__ = [
     "CalendarYear",
     "Department",
     "Enterprise",
+    "FeedToken",  # feeds
     "Inspection",
     "Jurisdiction",
     "PolicyException",

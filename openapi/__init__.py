@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import openapi.feeds  # feeds
 from openapi import auth, meetings, quietdays, reference
+from openapi import followups as followups_doc  # followups
 from openapi.common import COMPONENTS
 
 # Each module exposes PATHS (and may add to COMPONENTS["schemas"]); order only affects the document's order.
 FEATURES = (auth, reference, quietdays)
 FEATURES += (meetings,)  # meetings
+FEATURES += (openapi.feeds,)  # feeds
+FEATURES += (followups_doc,)  # followups
 
 
 def build_openapi() -> dict[str, Any]:

@@ -138,6 +138,13 @@ _FIELD_FALLBACK = {
     "updated": _l("Updated records"),
     "unchanged": _l("Unchanged records"),
     "errors": _l("Errors"),
+    # meetings (issue 8): only where operations/meeting_fields registers no label
+    "meeting_id": _l("Meeting"),
+    "number": _l("Session number"),
+    "next_number": _l("Next session number"),
+    "responded_at": _l("Replied at"),
+    "counter_proposal": _l("Other time proposed"),
+    "invitations": _l("Invited enterprises"),
     "row": _l("Row"),
     "column": _l("Column"),
     "message": _l("Message"),
@@ -146,13 +153,17 @@ _FIELD_FALLBACK = {
 _NAME_OF = {"uscc": "enterprise_name", "department": "department_name", "jurisdiction_code": "jurisdiction_name"}
 # Derived or bookkeeping values that only repeat another line (the id is the record column's number).
 _SKIP = {"id", "rule_text", "updated_at", "enterprise_count", "enterprise_name", "department_name",
-         "jurisdiction_name"}
+         "jurisdiction_name", "sequence", "host_ids"}
+# A list of ids next to the same list with names: the names are shown, under the ids' label.
+_LABEL_AS = {"hosts": "host_ids"}
 # Stored choices whose names depend on the table (both inspections and policies have a "status").
-_TABLE_OF = {"inspection": "inspections", "quiet_day_policy": "quiet_day_policies"}
+_TABLE_OF = {"inspection": "inspections", "quiet_day_policy": "quiet_day_policies", "meeting": "meetings",
+             "meeting_series": "meeting_series", "invitation": "invitations", "minutes_issue": "minutes_issues"}
 _EFFECT_LABELS = {"add": _l("Added (protected)"), "lift": _l("Lifted (not protected)")}
 # Whole lists of dates or credit codes are unreadable; past this length a list change shows what was added
 # and removed instead.
 _LIST_DIFF_AT = 4
+_LIST_SHOWN = 10
 
 
 @dataclass(frozen=True)
@@ -175,10 +186,14 @@ def entity_label(code: str) -> str:
     return choice_label("audit_log.entity", code)
 
 
-def label_for(code: str) -> str:
-    registered = field_label(code)
-    if registered != code:
-        return registered
+def label_for(code: str, entity: str = "") -> str:
+    """The field's label: the table's own ("meetings.title" 主题) before the bare code's (policy 名称)."""
+    code = _LABEL_AS.get(code, code)
+    table = _TABLE_OF.get(entity)
+    for key in ((f"{table}.{code}",) if table else ()) + (code,):
+        registered = field_label(key)
+        if registered != key:
+            return registered
     found = _FIELD_FALLBACK.get(code)
     return str(found) if found is not None else code
 
@@ -205,12 +220,16 @@ def utc_bounds(first: date | None, last: date | None) -> tuple[datetime | None, 
 
 
 def _iso_moment(value: str) -> datetime | None:
-    if not (isinstance(value, str) and value.endswith("Z") and "T" in value):
+    """A stored moment ("…Z" in UTC, or with an offset such as +08:00) as naive UTC; other text is None."""
+    if not (isinstance(value, str) and "T" in value and len(value) >= 19):
         return None
     try:
-        return datetime.fromisoformat(value[:-1])
+        moment = datetime.fromisoformat(value[:-1] + "+00:00" if value.endswith("Z") else value)
     except ValueError:
         return None
+    if moment.tzinfo is None:
+        return None
+    return moment.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
 
 
 def _choice(entity: str, field: str, value: Any) -> str | None:
@@ -234,7 +253,10 @@ def format_value(entity: str, field: str, value: Any, snapshot: Mapping[str, Any
 
         return rule_text(value) or _fallback_json(value)
     if isinstance(value, list):
-        return _(", ").join(_item(entity, field, v) for v in value)
+        shown = _(", ").join(_item(entity, field, v) for v in value[:_LIST_SHOWN])
+        if len(value) > _LIST_SHOWN:  # a white list of hundreds of credit codes would swamp the page
+            return _("%(items)s … and %(n)s more", items=shown, n=len(value) - _LIST_SHOWN)
+        return shown
     if isinstance(value, Mapping):
         return _fallback_json(value)
     named = _choice(entity, field, value)
@@ -251,6 +273,8 @@ def format_value(entity: str, field: str, value: Any, snapshot: Mapping[str, Any
 
 
 def _item(entity: str, field: str, value: Any) -> str:
+    if isinstance(value, Mapping) and (value.get("name") or value.get("enterprise_name")):
+        return str(value.get("name") or value["enterprise_name"])  # listed by name (hosts, invitations)
     if field == "exceptions" and isinstance(value, Mapping):
         effect = _choice(entity, "effect", value.get("effect")) or value.get("effect") or ""
         reason = value.get("reason") or ""
@@ -283,10 +307,10 @@ def changes(entity: str, before: Any, after: Any) -> list[Change]:
         if isinstance(a, list) and isinstance(b, list) and max(len(a), len(b)) > _LIST_DIFF_AT:
             removed = [v for v in a if _key(v) not in {_key(x) for x in b}]
             added = [v for v in b if _key(v) not in {_key(x) for x in a}]
-            out.append(Change(field, label_for(field), format_value(entity, field, removed),
+            out.append(Change(field, label_for(field, entity), format_value(entity, field, removed),
                               format_value(entity, field, added), partial=True))
             continue
-        out.append(Change(field, label_for(field), format_value(entity, field, a, old),
+        out.append(Change(field, label_for(field, entity), format_value(entity, field, a, old),
                           format_value(entity, field, b, new)))
     return out
 

@@ -40,6 +40,11 @@ def protected_dates(ent: Enterprise, starts_at: datetime, ends_at: datetime) -> 
     return [d for d in days if found.get(d)]
 
 
+def _planners(m: Meeting) -> list[User]:
+    """Who must hear the enterprise's answer: the hosts and the secretariat user who booked the visit."""
+    return [*m.hosts, *([m.created_by] if m.created_by is not None else [])]
+
+
 def _own_visit(user: User, m: Meeting) -> None:
     if m.kind != "visit" or user.role != "enterprise" or user.enterprise_id != m.enterprise_id:
         raise Forbidden(_("Only the visited enterprise may answer this visit."))
@@ -56,10 +61,9 @@ def accept(user: User, meeting_id: int) -> Meeting:
                                              "sequence": m.sequence + 1},
                            names=MEETING_STATUS_LABELS)
     audit.record("accept_visit", "meeting", m.id, before=before, after=to_json(m))
-    mails = notices.notify(m.hosts, "visit_accepted", _("%(name)s accepted the visit at %(when)s.",
-                                                         name=m.enterprise.name,
-                                                         when=span_text(m.starts_at, m.ends_at)),
-                           m.id, meeting_url(m.id))
+    text = _("%(name)s accepted the visit at %(when)s.", name=m.enterprise.name,
+             when=span_text(m.starts_at, m.ends_at))
+    mails = notices.notify(_planners(m), "visit_accepted", text, m.id, meeting_url(m.id))
     db.session.commit()
     notices.send_mail(mails)
     return m
@@ -83,9 +87,9 @@ def counter_propose(user: User, meeting_id: int, data: Mapping[str, Any]) -> Mee
     concurrency.transition(m, ["proposed"], {"counter_starts_at": starts_at, "counter_ends_at": ends_at,
                                              "counter_note": note}, names=MEETING_STATUS_LABELS)
     audit.record("counter_propose", "meeting", m.id, before=before, after=to_json(m))
-    mails = notices.notify(m.hosts, "visit_counter", _("%(name)s proposes another time for the visit: %(when)s.",
-                                                        name=m.enterprise.name, when=span_text(starts_at, ends_at)),
-                           m.id, meeting_url(m.id))
+    text = _("%(name)s proposes another time for the visit: %(when)s.", name=m.enterprise.name,
+             when=span_text(starts_at, ends_at))
+    mails = notices.notify(_planners(m), "visit_counter", text, m.id, meeting_url(m.id))
     db.session.commit()
     notices.send_mail(mails)
     return m

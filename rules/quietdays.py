@@ -684,12 +684,14 @@ class Engine:
         masks = [(pid, m) for pid, m in masks if m]
         allowed_mask = q.full & ~q.blocking_mask(policies) & ~self._cap_blocked(q, ent, q.years(), {})
         workdays = self._workday_mask(q.start_ord, n)
-        out = []
-        for i in range(n):
-            ids = tuple(pid for pid, m in masks if (m >> i) & 1)
-            out.append(DayResult(start + timedelta(days=i), bool(ids), bool((allowed_mask >> i) & 1), ids,
-                                 bool((workdays >> i) & 1)))
-        return out
+        # Walk each policy's protected days, not every (day, policy) pair: an enterprise of a province is
+        # covered by dozens of policies. Policies come sorted by id, so each day's ids stay sorted.
+        per_day: list[list[int]] = [[] for _ in range(n)]
+        for pid, m in masks:
+            for i in _set_bits(m):
+                per_day[i].append(pid)
+        return [DayResult(start + timedelta(days=i), bool(per_day[i]), bool((allowed_mask >> i) & 1),
+                          tuple(per_day[i]), bool((workdays >> i) & 1)) for i in range(n)]
 
     def workdays(self, start: date, end: date) -> list[bool]:
         """Whether each day of ``[start, end]`` is a working day (calendars without an agency and kind)."""

@@ -8,9 +8,12 @@ used here (LEGEND), and a test checks that no cell class is left unexplained.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+
+from operations.calendar import load_calendar
 
 # css class -> what the legend says; the order is the legend's.
 LEGEND = (
@@ -19,6 +22,8 @@ LEGEND = (
     ("caution", _l("Quiet day: allowed with a written justification and the head's approval")),
     ("refused", _l("Quiet day: this kind of inspection is not allowed")),
     ("cap", _l("Not allowed: the annual inspection cap is reached")),
+    # Weekends and holidays are drawn as such by the month grid (policies/_calendar.html, issue 6 defect 2).
+    ("offday", _l("Not a working day (weekend or holiday)")),
     ("past", _l("Past date: only emergencies are recorded afterwards")),
     ("today", _l("Today")),
 )
@@ -44,4 +49,7 @@ def legend_for(cells: Mapping[Any, Mapping[str, Any]], today_shown: bool) -> lis
     used = {c for cell in cells.values() for c in str(cell.get("cls", "")).split()}
     if today_shown:
         used.add("today")
+    calendar = load_calendar()
+    if any(not calendar.is_workday(d) for d in cells if isinstance(d, date)):
+        used.add("offday")
     return [(cls, text) for cls, text in LEGEND if cls in used]

@@ -1,7 +1,7 @@
 """qdcore (issue #6): the agency head rejects a pending inspection with a reason.
 
 Revision ID: 0003
-Revises: 0007
+Revises: 0005
 Create Date: 2026-11-23
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 revision = '0003'
-# After 0007 (main's head: meetings, scale); the lead relinks the chain at merge.
-down_revision = '0007'
+# After 0005 (main's head: meetings, scale, feeds, followups); the lead relinks the chain at merge.
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

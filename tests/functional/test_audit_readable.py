@@ -150,3 +150,26 @@ def test_bad_date_filter_is_named_next_to_its_field(client, admin):
     html = resp.get_data(as_text=True)
     block = html.split('id="audit-from"', 1)[1].split("</div>", 1)[0]
     assert "开始日期 必须是日期" in block or "开始日期必须是日期" in block
+
+
+def test_a_long_list_is_cut_with_a_count(ctx):
+    usccs = [f"914302120000000{n:03d}" for n in range(25)]
+    change = audit_view.changes("quiet_day_policy", None, {"enterprises": usccs})[0]
+    assert change.after.count("9143021200") == 10 and change.after.endswith("等，另有 15 项")
+
+
+def test_meeting_snapshots_read_with_the_meeting_names(ctx):
+    """Labels and choices are looked up by <table>.<column> first: a meeting's kind is its meeting type, not an
+    inspection kind; moments with an offset are shown in Beijing time; hosts by name."""
+    before = {"kind": "visit", "title": "走访联诚集团", "status": "scheduled", "sequence": 0,
+              "starts_at": "2026-11-26T09:00:00+08:00", "host_ids": [9], "hosts": [{"id": 9, "name": "陈恢清"}]}
+    after = {**before, "status": "held", "starts_at": "2026-11-26T01:30:00Z"}
+    created = {c.field: c for c in audit_view.changes("meeting", None, before)}
+    assert created["kind"].label == "会议类型" and created["kind"].after not in ("visit", "")
+    assert created["title"].label == "主题"
+    assert created["starts_at"].after == "2026-11-26 09:00:00"
+    assert created["hosts"].after == "陈恢清" and "host_ids" not in created and "sequence" not in created
+    changed = {c.field: c for c in audit_view.changes("meeting", before, after)}
+    assert set(changed) == {"status", "starts_at"}
+    assert "scheduled" not in changed["status"].before and "held" not in changed["status"].after
+    assert (changed["starts_at"].before, changed["starts_at"].after) == ("2026-11-26 09:00:00", "2026-11-26 09:30:00")

@@ -25,7 +25,7 @@ THURSDAY = "2026-11-26"
 def _cells(html: str) -> dict[str, tuple[set[str], str]]:
     """date -> (css classes, note text) of the month grid."""
     out = {}
-    for m in re.finditer(r'<div class="day ([^"]*)" data-date="([0-9-]+)" role="gridcell">(.*?)</div>', html, re.S):
+    for m in re.finditer(r'<div class="day ([^"]*)" data-date="([0-9-]+)"[^>]*>(.*?)</div>', html, re.S):
         note = re.search(r'<span class="note">(.*?)</span>', m.group(3))
         out[m.group(2)] = (set(m.group(1).split()), note.group(1) if note else "")
     return out

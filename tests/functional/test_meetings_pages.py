@@ -52,6 +52,7 @@ def test_form_refusals_name_the_field_in_chinese_and_change_nothing(client, mwor
     assert resp.status_code == 422 and "结束时间必须晚于开始时间" in _text(resp)
     resp = client.post("/meetings/new", data={**base, "ends_at": "2026-11-26T10:00"})
     assert resp.status_code == 409 and "已有的会" in _text(resp) and "主持" in _text(resp)
+    assert 'id="conflict-link"' in _text(resp) and "查看冲突的会议" in _text(resp)
     resp = client.post("/meetings/new", data={**base, "title": ""})
     assert resp.status_code == 422 and "主题" in _text(resp)
     assert mf.counts() == before
@@ -227,3 +228,24 @@ def test_visit_form_finds_the_enterprise_by_short_name(client, mworld):
     assert 'id="quiet-days"' in page and mworld.guests[1].uscc in page
     several = _text(client.get("/meetings/new?kind=visit&q=股份"))
     assert several.count("/meetings/new?kind=visit&amp;uscc=") >= 2
+
+
+@pytest.mark.parametrize("path", ["/meetings", "/meetings/new", "/meeting-series", "/meetings/{id}",
+                                  "/meetings/{id}/minutes", "/meetings/{id}/guests/print"])
+def test_pages_refuse_inspectors_and_send_strangers_to_login(client, mworld, booked, path):
+    m, _inv = booked
+    url = path.format(id=m.id)
+    assert client.get(url).status_code == 302  # not signed in: to the login page
+    login(client, mworld.qd.inspector)
+    assert client.get(url).status_code == 403
+
+
+def test_the_secretariat_hears_of_a_counter_proposal(mworld):
+    from operations import notices, visits
+
+    visit = mf.book(mworld.sec, kind="visit", uscc=mworld.qd.ent.uscc, venue=None, host_ids=[mworld.mayor.id],
+                    starts_at="2026-11-24T15:00", ends_at="2026-11-24T16:00")
+    visits.counter_propose(mworld.qd.enterprise_user, visit.id, {"starts_at": "2026-11-26T10:00",
+                                                                 "ends_at": "2026-11-26T11:00"})
+    assert "visit_counter" in [n.kind for n in notices.for_user(mworld.sec)]
+    assert "visit_counter" in [n.kind for n in notices.for_user(mworld.mayor)]

@@ -109,3 +109,16 @@ def test_the_inspections_list_is_three_queries_not_one_per_row(client, world):
         assert resp.status_code == 200 and len(body["items"]) == min(100, body["total"]) > 10
         assert len({i["uscc"] for i in body["items"]}) > 5 or "uscc=" in url
         assert len(statements) <= 3, "\n\n".join(statements)
+
+
+def test_login_limit_still_applies_when_other_views_skip_the_limiter(client, world):
+    """Views without a limit skip Flask-Limiter (app._only_limited_views); the login's limit must still bite."""
+    for _ in range(5):
+        resp = client.post("/api/v1/auth/token", json={"email": world.admin.email, "password": "wrong"})
+        assert resp.status_code == 401
+    assert client.post("/api/v1/auth/token", json={"email": world.admin.email, "password": "wrong"}).status_code \
+        == 429
+    headers = world.headers(world.inspector)
+    for _ in range(10):  # no limit on checks
+        assert client.get(f"/api/v1/check?uscc={world.ent.uscc}&date=2026-11-23&kind=routine",
+                          headers=headers).status_code == 200
