@@ -77,6 +77,10 @@ FIELDS = {
     "year": _l("Year"),
     "holidays": _l("Holidays"),
     "workdays": _l("Make-up working days"),
+    # follow-up codes validated without a label of their own (found by the static walk after the merge)
+    "due_date": _l("Due date"),
+    "note": _l("Note"),
+    "meeting": _l("Meeting"),
     # own password change and approvals
     "current_password": _l("Current password"),
     "new_password": _l("New password"),
