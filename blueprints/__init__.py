@@ -6,6 +6,7 @@ from flask import Blueprint
 
 
 def all_blueprints() -> list[tuple[Blueprint, str | None, bool]]:
+    from blueprints.account import bp as account_bp  # qdcore
     from blueprints.admin.api import api as admin_api
     from blueprints.admin.routes import bp as admin_bp
     from blueprints.auth.api import api as auth_api
@@ -49,4 +50,6 @@ def all_blueprints() -> list[tuple[Blueprint, str | None, bool]]:
         # followups
         (followups_bp, None, False),
         (followups_api, "/api/v1", True),
+        # qdcore
+        (account_bp, None, False),
     ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from operations.labels import (
     BINDS_LABELS,
     INSPECTION_STATUS_LABELS,
@@ -21,8 +23,16 @@ def label(mapping: dict, code: object) -> str:
     return str(mapping.get(code, code if code is not None else ""))
 
 
+def _is_workday(d: date) -> bool:
+    # qdcore: the calendars show weekends and holidays (chinesecalendar + the admin's notices) as non-working.
+    from operations.calendar import load_calendar
+
+    return load_calendar().is_workday(d)
+
+
 def jinja_globals() -> dict:
     return {
+        "is_workday": _is_workday,  # qdcore
         "field_label": field_label,
         "choice_label": choice_label,
         "role_label": lambda c: label(ROLE_LABELS, c),

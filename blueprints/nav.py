@@ -50,4 +50,10 @@ def navigation() -> list[tuple[str, object]]:
             isinstance(rule, frozenset) and current_user.role in rule
         ):
             out.append((url_for(item.endpoint), item.label))
+    # qdcore: an agency head sees the approval queue with its count.
+    from blueprints.inspections.routes import approvals_nav_item
+
+    approvals = approvals_nav_item()
+    if approvals is not None:
+        out.insert(1, approvals)
     return out

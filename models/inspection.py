@@ -11,7 +11,8 @@ from models.base import utcnow
 from models.department import Department
 from models.enterprise import Enterprise
 
-INSPECTION_STATUSES = ("planned", "pending_approval", "checked_in", "completed", "cancelled")
+# qdcore: "rejected" — the agency head refused an exempt inspection on a quiet day (it never takes place).
+INSPECTION_STATUSES = ("planned", "pending_approval", "checked_in", "completed", "cancelled", "rejected")
 
 
 class Inspection(db.Model):
@@ -45,6 +46,10 @@ class Inspection(db.Model):
     cancel_reason: Mapped[Optional[str]] = mapped_column(Text)
     cancelled_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     completed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    # qdcore: the head's refusal of a pending inspection, with the reason the booker reads.
+    rejected_at: Mapped[Optional[datetime]]
+    rejected_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    rejection_reason: Mapped[Optional[str]] = mapped_column(Text)
     rating: Mapped[Optional[int]]
     rating_comment: Mapped[Optional[str]] = mapped_column(Text)
     rated_at: Mapped[Optional[datetime]]
@@ -54,4 +59,5 @@ class Inspection(db.Model):
     joint_with: Mapped[Optional[Inspection]] = relationship(remote_side=[id])
     created_by = relationship("User", foreign_keys=[created_by_id])
     approved_by = relationship("User", foreign_keys=[approved_by_id])
+    rejected_by = relationship("User", foreign_keys=[rejected_by_id])
     checked_in_by = relationship("User", foreign_keys=[checked_in_by_id])

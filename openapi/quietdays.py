@@ -12,7 +12,8 @@ KINDS = ["routine", "random", "complaint", "accident", "assigned", "case", "lice
 DATE = {"type": "string", "format": "date"}
 NULL_DATE = {"type": ["string", "null"], "format": "date"}
 KIND = {"type": "string", "enum": KINDS}
-STATUS = {"type": "string", "enum": ["planned", "pending_approval", "checked_in", "completed", "cancelled"]}
+STATUS = {"type": "string", "enum": ["planned", "pending_approval", "checked_in", "completed", "cancelled",
+                                     "rejected"]}
 POLICY_STATUSES = ["draft", "active", "revoked"]
 OWNERSHIP = {"type": "string", "enum": ["private", "state", "foreign", "collective", "individual"]}
 SIZE = {"type": "string", "enum": ["above_scale", "large", "medium", "small", "micro"]}
@@ -37,6 +38,8 @@ CAP = {
         "used": {"type": "integer"},
         "scope": {"type": "string", "enum": ["department", "jurisdiction"]},
         "code": {"type": "string"},
+        "reached": {"type": "boolean"},
+        "owner_name": {"type": "string", "description": "The department or jurisdiction whose cap this is."},
     },
 }
 
@@ -202,7 +205,7 @@ SCHEMAS: dict[str, Any] = {
             "id", "uscc", "enterprise_name", "department", "department_name", "date", "kind", "subject",
             "justification", "reference", "emergency", "record_overdue", "on_protected_day", "status",
             "joint_with", "created_at", "approved_at", "checked_in_at", "completed_at", "result",
-            "cancelled_at", "cancel_reason", "rated",
+            "cancelled_at", "cancel_reason",
         ],
         "properties": {
             "id": {"type": "integer"},
@@ -230,7 +233,10 @@ SCHEMAS: dict[str, Any] = {
             "result": {"type": ["string", "null"]},
             "cancelled_at": NULL_TIME,
             "cancel_reason": {"type": ["string", "null"]},
-            "rated": {"type": "boolean"},
+            "rejected_at": NULL_TIME,
+            "rejection_reason": {"type": ["string", "null"], "description": "Why the agency's head rejected it."},
+            "rated": {"type": "boolean", "description": "Only shown to the enterprise that rated: agencies never "
+                      "learn which inspection was rated."},
             "rating": {
                 "type": ["integer", "null"],
                 "description": "Only shown to the enterprise that rated.",
@@ -293,9 +299,11 @@ SCHEMAS: dict[str, Any] = {
                 "type": "array",
                 "items": {
                     "type": "object",
-                    "required": ["date", "protected", "allowed", "policy_ids"],
+                    "required": ["date", "workday", "protected", "allowed", "policy_ids"],
                     "properties": {
                         "date": DATE,
+                        "workday": {"type": "boolean", "description": "A working day on the working-day "
+                                    "calendar (weekends and holidays stay allowed by the rules)."},
                         "protected": {"type": "boolean"},
                         "allowed": {"type": ["boolean", "null"]},
                         "policy_ids": {"type": "array", "items": {"type": "integer"}},
@@ -488,8 +496,11 @@ PATHS: dict[str, Any] = {
     "/api/v1/inspections": {
         "post": {
             "summary": "Book an inspection under the quiet-day rules and caps",
-            "description": "409 `quiet_day` (details next_allowed_date, policies) or `frequency_cap` "
-            "(details limit, used); 422 `justification_required` for an exempt kind on a quiet day. "
+            "description": "409 `quiet_day` (details next_allowed_date — the first allowed working day —, "
+            "policies, and `cap` when the cap is reached too) or `frequency_cap` (details limit, used, scope, "
+            "code, owner_name: whose cap) or `duplicate_inspection` (details existing: the same agency's "
+            "first booking of this enterprise that day; joining the same visit again counts too); "
+            "422 `justification_required` for an exempt kind on a quiet day. "
             "On a quiet day the status is pending_approval unless emergency. `joint_with` "
             "books the same date as another agency's visit (one visit). The answer may carry "
             "`joint_suggestion` {id, department, date} for another agency's visit within 14 days.",
@@ -537,8 +548,16 @@ PATHS: dict[str, Any] = {
     },
     "/api/v1/inspections/{inspection_id}/approve": {
         "post": _action(
-            "Approve an inspection on a quiet day (the agency's head, before the date)",
+            "Approve an inspection on a quiet day (the agency's head, before the date; never one they "
+            "booked themselves: 403 four_eyes; 409 invalid_state when already decided)",
             codes=(401, 403, 404, 409),
+        ),
+    },
+    "/api/v1/inspections/{inspection_id}/reject": {
+        "post": _action(
+            "Reject an inspection waiting for approval, with a reason (the agency's head; not their own "
+            "booking: 403 four_eyes; 409 invalid_state when already decided)",
+            {"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}}},
         ),
     },
     "/api/v1/inspections/{inspection_id}/cancel": {
@@ -571,7 +590,8 @@ PATHS: dict[str, Any] = {
     },
     "/api/v1/inspection-ratings": {
         "get": {
-            "summary": "Ratings per agency: count and average only (average shown from 3 ratings)",
+            "summary": "Ratings per agency, published in steps: closed calendar months only, pooled until a step holds "
+                       "at least 5 ratings (count and average; never per inspection)",
             "responses": {
                 **ok(
                     "Aggregates",
@@ -587,13 +607,19 @@ PATHS: dict[str, Any] = {
                                         "department_name": {"type": "string"},
                                         "count": {"type": "integer"},
                                         "average": {"type": ["number", "null"]},
+                                        "published_until": {
+                                            "type": ["string", "null"],
+                                            "description": "The last month (YYYY-MM) in the published figures.",
+                                        },
                                     },
                                 },
                             },
                             "min_count_for_average": {
                                 "type": "integer",
-                                "description": "Below this many ratings `average` is null.",
+                                "description": "Each published step holds at least this many ratings.",
                             },
+                            "period": {"type": "string", "enum": ["month"],
+                                       "description": "Ratings are published per closed calendar month."},
                         },
                     },
                 ),

@@ -12,8 +12,9 @@ from sqlalchemy import delete, select
 
 from extensions import db
 from models.calendar import CalendarYear
-from operations import audit, concurrency
+from operations import audit, concurrency, field_names  # noqa: F401  (field_names registers the Chinese field labels)
 from operations.errors import DomainError
+from operations.labels import field_label
 from operations.validate import parse_date, reject_unknown
 from rules.workdays import WorkdayCalendar, YearNotice
 
@@ -47,7 +48,8 @@ def _dates(data: Mapping[str, Any], field: str, year: int) -> list[str]:
     if value is None:
         value = []
     if not isinstance(value, list):
-        raise DomainError("invalid_field", _("%(field)s must be a list of dates.", field=field), field=field)
+        raise DomainError("invalid_field", _("%(field)s must be a list of dates.", field=field_label(field)),
+                          field=field)
     out = set()
     for item in value:
         d = parse_date(item, field)

@@ -33,6 +33,7 @@ from models.policy import PolicyException, QuietDayPolicy, policy_enterprises
 from models.user import User
 from operations.calendar import build_calendar, load_calendar
 from operations.errors import DomainError, Forbidden, NotFound
+from operations.labels import field_label
 from operations.labels import register as register_labels
 from operations.validate import get_choice, get_date, get_str, invalid, reject_unknown
 from rules import quietdays as qd
@@ -315,7 +316,7 @@ def resolve_department(user: User, code: str | None, field: str = "department", 
         return own
     if user.role in ("admin", "secretariat"):
         if not code:
-            raise invalid(field, _("%(field)s is required.", field=field), "missing_field")
+            raise invalid(field, _("%(field)s is required.", field=field_label(field)), "missing_field")
         if found is not None and found.code == code:
             if not found.inspects:
                 raise invalid(field, _("%(name)s is not an inspecting agency.", name=found.name))
@@ -404,10 +405,23 @@ def policy_ref(p: qd.Policy) -> dict[str, Any]:
     return {"policy_id": p.id, "title": p.title, "jurisdiction_code": p.jurisdiction_code}
 
 
-def cap_json(cap: qd.CapInfo | None) -> dict[str, Any] | None:
+def cap_owner_name(cap: qd.CapInfo) -> str:
+    """The department or jurisdiction whose cap this is, by name (refusals name it)."""
+    if cap.scope == "department":
+        name = db.session.scalar(select(Department.name).where(Department.code == cap.code))
+    else:
+        name = db.session.scalar(select(Jurisdiction.name).where(Jurisdiction.code == cap.code))
+    return name or cap.code
+
+
+def cap_json(cap: qd.CapInfo | None, *, with_owner: bool = False) -> dict[str, Any] | None:
     if cap is None:
         return None
-    return {"limit": cap.limit, "used": cap.used, "scope": cap.scope, "code": cap.code}
+    out: dict[str, Any] = {"limit": cap.limit, "used": cap.used, "scope": cap.scope, "code": cap.code,
+                           "reached": cap.reached}
+    if with_owner:
+        out["owner_name"] = cap_owner_name(cap)
+    return out
 
 
 def result_json(result: qd.CheckResult) -> dict[str, Any]:
@@ -423,7 +437,7 @@ def result_json(result: qd.CheckResult) -> dict[str, Any]:
         "exempt": [policy_ref(p) for p in result.exempt],
         "requires_justification": result.requires_justification,
         "requires_approval": result.requires_approval,
-        "cap": cap_json(result.cap),
+        "cap": cap_json(result.cap, with_owner=True),
         "cap_reached": result.cap_reached,
         "next_allowed_date": result.next_allowed_date.isoformat() if result.next_allowed_date else None,
     }
@@ -528,7 +542,8 @@ def _range(args: Mapping[str, Any]) -> tuple[date, date]:
     start = get_date(args, "from")
     end = get_date(args, "to")
     if end < start:
-        raise invalid("to", _("'to' must not be before 'from'."))
+        raise invalid("to", _("%(to)s must not be before %(from)s.", to=field_label("to"),
+                              **{"from": field_label("from")}))
     if (end - start).days + 1 > MAX_DAYS:
         raise invalid("to", _("A range may cover at most %(n)s days.", n=MAX_DAYS), "range_too_long")
     return start, end
@@ -558,12 +573,13 @@ def days(user: User, uscc: str, args: Mapping[str, Any]) -> dict[str, Any]:
     ent_in = enterprise_input(ent, snap.jurisdictions)
     if dept is None or kind is None:
         protected = eng.protected_days(ent_in, start, end)
+        workdays = eng.workdays(start, end)
         items = []
         for i in range((end - start).days + 1):
             d = start + timedelta(days=i)
             ids = protected.get(d, ())
-            items.append({"date": d.isoformat(), "protected": bool(ids), "allowed": None,
-                          "policy_ids": list(ids)})
+            items.append({"date": d.isoformat(), "workday": workdays[i], "protected": bool(ids),
+                          "allowed": None, "policy_ids": list(ids)})
         return {"uscc": ent.uscc, "from": start.isoformat(), "to": end.isoformat(), "kind": None,
                 "department": None, "days": items}
     agency = agency_input(dept, snap.jurisdictions)
@@ -572,8 +588,8 @@ def days(user: User, uscc: str, args: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "uscc": ent.uscc, "from": start.isoformat(), "to": end.isoformat(), "kind": kind,
         "department": dept.code,
-        "days": [{"date": r.date.isoformat(), "protected": r.protected, "allowed": r.allowed,
-                  "policy_ids": list(r.policy_ids)} for r in result],
+        "days": [{"date": r.date.isoformat(), "workday": r.workday, "protected": r.protected,
+                  "allowed": r.allowed, "policy_ids": list(r.policy_ids)} for r in result],
     }
 
 
@@ -615,11 +631,13 @@ def bulk(user: User, data: Mapping[str, Any]) -> Iterator[str]:
     fmt = get_choice(data, "format", BULK_FORMATS, required=False, default="dates")
     raw = data.get("enterprises")
     if raw is None:
-        raise invalid("enterprises", _("%(field)s is required.", field="enterprises"), "missing_field")
+        raise invalid("enterprises", _("%(field)s is required.", field=field_label("enterprises")),
+                      "missing_field")
     if not isinstance(raw, list) or not all(isinstance(u, str) for u in raw):
-        raise invalid("enterprises", _("enterprises must be a list of credit codes."))
+        raise invalid("enterprises", _("%(field)s must be a list of credit codes.",
+                                       field=field_label("enterprises")))
     if not raw:
-        raise invalid("enterprises", _("enterprises must not be empty."))
+        raise invalid("enterprises", _("%(field)s must not be empty.", field=field_label("enterprises")))
     if len(raw) > MAX_BULK:
         raise invalid("enterprises", _("At most %(n)s enterprises per request.", n=MAX_BULK), "too_many")
     dept = resolve_department(user, get_str(data, "department", required=False, max_len=40))

@@ -197,7 +197,8 @@ def _header_map(header: Iterable[str]) -> tuple[dict[int, str], list[RowError]]:
     for req in REQUIRED:
         if req not in mapping.values():
             zh = dict(COLUMNS)[req]
-            errors.append(RowError(1, zh, _("Required column %(zh)s (%(en)s) is missing.", zh=zh, en=req)))
+            # The column by its Chinese header only: a Chinese report carries no field codes (issue #6).
+            errors.append(RowError(1, zh, _("Required column %(zh)s is missing.", zh=zh)))
     return mapping, errors
 
 

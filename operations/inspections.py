@@ -5,11 +5,13 @@ planned → (pending_approval) → checked_in → completed / cancelled, 扫码�
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import extract, func, select
 from sqlalchemy.orm import joinedload
 
 from extensions import db
@@ -21,6 +23,7 @@ from models.user import User
 from operations import audit, checks, concurrency
 from operations.calendar import load_calendar
 from operations.errors import DomainError, Forbidden, NotFound
+from operations.labels import INSPECTION_STATUS_LABELS, choice_label
 from operations.validate import get_bool, get_choice, get_date, get_int, get_str, invalid, reject_unknown
 from rules import quietdays as qd
 
@@ -29,9 +32,11 @@ BOOK_FIELDS = ("uscc", "department", "date", "kind", "subject", "justification",
 OPEN_STATUSES = ("planned", "pending_approval")
 JOINT_WINDOW_DAYS = 14
 EMERGENCY_RECORD_WORKDAYS = 3
-# Below this many ratings a department's average is not shown: with one or two ratings the agency could tell
-# which enterprise gave which (SPEC §3.6: ratings only in aggregate).
-MIN_RATINGS_FOR_AVERAGE = 3
+# Ratings are published in steps (SPEC §3.6: agencies see ratings only in aggregate). A live average would
+# betray each new rating (4.67 over 3 becoming 3.75 over 4 says the new one was a 1), so only closed calendar
+# months count, and months are pooled until a step holds at least this many ratings: what a step adds is the
+# sum of five or more ratings, never one enterprise's.
+MIN_RATINGS_FOR_AVERAGE = 5
 
 
 # ------------------------------------------------------------------------------------------ reading
@@ -70,10 +75,13 @@ def to_json(insp: Inspection, viewer: User | None = None) -> dict[str, Any]:
         "result": insp.result,
         "cancelled_at": insp.cancelled_at.isoformat() + "Z" if insp.cancelled_at else None,
         "cancel_reason": insp.cancel_reason,
-        "rated": insp.rating is not None,
+        "rejected_at": insp.rejected_at.isoformat() + "Z" if insp.rejected_at else None,
+        "rejection_reason": insp.rejection_reason,
     }
-    # Only the enterprise that gave a rating sees it; agencies see averages (ratings_summary).
+    # Only the enterprise that gave a rating learns which inspection is rated (and its value); an agency seeing
+    # `rated` flip on one inspection would know who rated it, so agencies get the stepped averages only.
     if viewer is not None and viewer.role == "enterprise" and viewer.enterprise_id == insp.enterprise_id:
+        out["rated"] = insp.rating is not None
         out["rating"] = insp.rating
         out["rating_comment"] = insp.rating_comment
     return out
@@ -124,7 +132,7 @@ def list_statement(user: User, args: Mapping[str, Any]):
     code = get_str(args, "department", required=False, max_len=40)
     start = get_date(args, "from", required=False)
     end = get_date(args, "to", required=False)
-    status = get_choice(args, "status", INSPECTION_STATUSES, required=False)
+    status = get_choice(args, "status", INSPECTION_STATUSES, required=False, labels="inspections.status")
     if user.role == "inspector":
         own = user.department.code if user.department else None
         if code and code != own:
@@ -155,22 +163,52 @@ def list_statement(user: User, args: Mapping[str, Any]):
         Inspection.date.desc(), Inspection.id.desc())
 
 
+def _month_start_utc(today: date) -> datetime:
+    """00:00 on the first of ``today``'s month in the app's time zone, as the naive UTC of ``rated_at``."""
+    tz = ZoneInfo(current_app.config.get("TIMEZONE", "Asia/Shanghai"))
+    local = datetime(today.year, today.month, 1, tzinfo=tz)
+    return local.astimezone(UTC).replace(tzinfo=None)
+
+
 def ratings_summary(user: User) -> list[dict[str, Any]]:
-    """Average and count of ratings per department: never per inspection, never per enterprise."""
-    stmt = (select(Department.code, Department.name, func.count(Inspection.rating),
-                   func.avg(Inspection.rating))
-            .join(Department, Department.id == Inspection.department_id)
-            .where(Inspection.rating.is_not(None))
-            .group_by(Department.code, Department.name).order_by(Department.code))
+    """Published average and count of ratings per department: never per inspection, never per enterprise.
+
+    Only months closed before the current one count, pooled in order until a step holds at least
+    MIN_RATINGS_FOR_AVERAGE ratings; a remainder waits for later months. ``published_until`` names the last
+    month in the published figures."""
     if user.role == "inspector":
-        stmt = stmt.where(Inspection.department_id == user.department_id)
-    elif user.role not in ("admin", "secretariat"):
+        scope = Inspection.department_id == user.department_id
+    elif user.role in ("admin", "secretariat"):
+        scope = None
+    else:
         raise Forbidden(_("You do not have permission to do this."))
+    cutoff = _month_start_utc(checks.local_today())
+    year, month = extract("year", Inspection.rated_at), extract("month", Inspection.rated_at)
+    stmt = (select(Department.code, Department.name, year, month, func.count(Inspection.rating),
+                   func.sum(Inspection.rating))
+            .join(Department, Department.id == Inspection.department_id)
+            .where(Inspection.rating.is_not(None), Inspection.rated_at < cutoff)
+            .group_by(Department.code, Department.name, year, month)
+            .order_by(Department.code, year, month))
+    if scope is not None:
+        stmt = stmt.where(scope)
+    published: dict[str, dict[str, Any]] = {}
+    pool: dict[str, tuple[int, int]] = {}
+    for code, name, y, m, count, total in db.session.execute(stmt):
+        row = published.setdefault(code, {"department": code, "department_name": name, "count": 0,
+                                          "sum": 0, "published_until": None})
+        pooled_count, pooled_sum = pool.get(code, (0, 0))
+        pooled_count, pooled_sum = pooled_count + count, pooled_sum + int(total)
+        if pooled_count >= MIN_RATINGS_FOR_AVERAGE:
+            row["count"] += pooled_count
+            row["sum"] += pooled_sum
+            row["published_until"] = f"{int(y):04d}-{int(m):02d}"
+            pooled_count, pooled_sum = 0, 0
+        pool[code] = (pooled_count, pooled_sum)
     out = []
-    for code, name, count, avg in db.session.execute(stmt):
-        shown = count >= MIN_RATINGS_FOR_AVERAGE
-        out.append({"department": code, "department_name": name, "count": count,
-                    "average": round(float(avg), 2) if shown else None})
+    for row in published.values():
+        count, total = row.pop("count"), row.pop("sum")
+        out.append({**row, "count": count, "average": round(total / count, 2) if count else None})
     return out
 
 
@@ -206,25 +244,65 @@ def _joint_target(value: int, ent: Enterprise, dept: Department) -> Inspection:
     return target
 
 
+def same_day_booking(enterprise_id: int, department_id: int, d: date) -> Inspection | None:
+    """The agency's first booking of this enterprise on ``d`` that still takes (or took) place (SPEC §3.5.5)."""
+    return db.session.scalar(select(Inspection).where(
+        Inspection.enterprise_id == enterprise_id, Inspection.department_id == department_id,
+        Inspection.date == d, Inspection.status.in_(checks.COUNTED_STATUSES),
+    ).order_by(Inspection.id).limit(1))
+
+
+def duplicate_booking(first: Inspection) -> DomainError:
+    """409 duplicate_inspection naming the first booking: one agency visits an enterprise once a day, and a
+    second agency that day joins the visit instead (综合查一次)."""
+    return DomainError(
+        "duplicate_inspection",
+        _("%(dept)s already has inspection no. %(id)s of this enterprise on %(date)s (%(status)s); "
+          "one agency books one inspection of an enterprise per day.",
+          dept=first.department.name, id=first.id, date=first.date.isoformat(),
+          status=choice_label("inspections.status", first.status)),
+        status=409, field="date",
+        details={"existing": {"id": first.id, "date": first.date.isoformat(), "status": first.status,
+                              "kind": first.kind, "department": first.department.code}},
+    )
+
+
+def cap_sentence(cap: dict[str, Any], year: int) -> str:
+    """Whose cap refuses, and how full it is: the refusal must say so, not only name a quiet day."""
+    if cap["scope"] == "department":
+        return _("the annual cap of %(owner)s is reached: at most %(limit)s routine or random inspections of "
+                 "this enterprise a year, %(used)s already booked in %(year)s",
+                 owner=cap["owner_name"], limit=cap["limit"], used=cap["used"], year=year)
+    return _("the annual cap of %(owner)s for all agencies together is reached: at most %(limit)s routine or "
+             "random inspections of this enterprise a year, %(used)s already booked in %(year)s",
+             owner=cap["owner_name"], limit=cap["limit"], used=cap["used"], year=year)
+
+
 def _refusal(result: qd.CheckResult) -> DomainError:
     next_date = result.next_allowed_date.isoformat() if result.next_allowed_date else None
+    cap = checks.cap_json(result.cap, with_owner=True) if result.cap_reached else None
+    if next_date:
+        after = _("Next allowed working day: %(date)s.", date=next_date)
+    else:
+        after = _("No working day in the next 366 days is allowed.")
     if result.blocking:
         titles = "、".join(p.title if p.title.startswith("《") else f"《{p.title}》" for p in result.blocking)
-        return DomainError(
-            "quiet_day",
-            _("%(date)s is a quiet day for this enterprise under %(titles)s.", date=result.date.isoformat(),
-              titles=titles),
-            status=409,
-            details={"next_allowed_date": next_date,
-                     "policies": [checks.policy_ref(p) for p in result.blocking]},
-        )
-    cap = result.cap
+        message = _("%(date)s is a quiet day for this enterprise under %(titles)s.", date=result.date.isoformat(),
+                    titles=titles)
+        if cap is not None:
+            # The next date may jump to next year because of the cap: say so, or the date looks arbitrary.
+            message += " " + _("Besides, %(cap)s.", cap=cap_sentence(cap, result.date.year))
+        details: dict[str, Any] = {"next_allowed_date": next_date,
+                                   "policies": [checks.policy_ref(p) for p in result.blocking]}
+        if cap is not None:
+            details["cap"] = cap
+        return DomainError("quiet_day", f"{message} {after}", status=409, details=details)
+    cap = cap or checks.cap_json(result.cap, with_owner=True) or {}
+    message = _("Refused: %(cap)s.", cap=cap_sentence(cap, result.date.year)) if cap else _(
+        "The annual inspection cap is reached.")
     return DomainError(
-        "frequency_cap",
-        _("The annual inspection cap is reached: %(used)s of %(limit)s.", used=cap.used if cap else "?",
-          limit=cap.limit if cap else "?"),
-        status=409,
-        details={**(checks.cap_json(cap) or {}), "next_allowed_date": next_date},
+        "frequency_cap", f"{message} {after}", status=409,
+        details={**cap, "cap": cap, "next_allowed_date": next_date},
     )
 
 
@@ -243,9 +321,13 @@ def book(user: User, data: Mapping[str, Any]) -> tuple[Inspection, dict[str, Any
         raise invalid("emergency", _("Routine and random inspections cannot be emergencies."))
     dept = checks.resolve_department(user, get_str(data, "department", required=False, max_len=40))
     try:
-        ent = checks.find_enterprise(uscc, for_update=True)
+        ent = checks.find_enterprise(uscc)
     except NotFound:
         raise invalid("uscc", _("No enterprise with this credit code.")) from None
+    # Caps and the one-booking-per-day rule are counts over this enterprise's inspections: count and insert
+    # in one serialised transaction (SQLite BEGIN IMMEDIATE across threads and gunicorn workers; PostgreSQL
+    # locks the enterprise row), so parallel bookings queue and each sees the ones before it.
+    concurrency.begin_write((Enterprise, ent.id))
     target = None
     if joint_id is not None:
         target = _joint_target(joint_id, ent, dept)
@@ -257,6 +339,9 @@ def book(user: User, data: Mapping[str, Any]) -> tuple[Inspection, dict[str, Any
     if d < today and not emergency:
         raise invalid("date", _("The date is in the past; only emergencies are recorded afterwards."))
     root = (target.joint_with_id or target.id) if target is not None else None
+    first = same_day_booking(ent.id, dept.id, d)
+    if first is not None:
+        raise duplicate_booking(first)
     result = checks.check_one(ent, d, kind, dept, exclude_visit=root)
     if not result.allowed:
         raise _refusal(result)
@@ -266,7 +351,7 @@ def book(user: User, data: Mapping[str, Any]) -> tuple[Inspection, dict[str, Any
             raise DomainError(
                 "justification_required",
                 _("%(date)s is a quiet day for this enterprise: a %(kind)s needs a written justification.",
-                  date=d.isoformat(), kind=kind),
+                  date=d.isoformat(), kind=choice_label("kind", kind)),
                 status=422, field="justification",
                 details={"policies": [checks.policy_ref(p) for p in result.exempt]},
             )
@@ -313,6 +398,7 @@ def _state_error(insp: Inspection) -> DomainError:
         "checked_in": _("This inspection is already checked in."),
         "completed": _("This inspection is already completed."),
         "cancelled": _("This inspection was cancelled."),
+        "rejected": _("The agency's head rejected this inspection: %(reason)s", reason=insp.rejection_reason or "—"),
         "planned": _("This inspection is planned and not yet checked in."),
     }
     code = {"pending_approval": "pending_approval", "checked_in": "already_checked_in"}.get(insp.status,
@@ -341,18 +427,64 @@ def _transition(insp: Inspection, action: str, changes: Mapping[str, Any],
     return insp
 
 
-def approve(user: User, inspection_id: int) -> Inspection:
-    insp = get_inspection(inspection_id)
+def _may_decide(user: User, insp: Inspection) -> None:
+    """The agency's head decides, and never on their own booking (four eyes: 双人复核)."""
     _own_agency(user, insp)
     if not user.is_head:
         raise Forbidden(_("Only the agency's head may approve inspections on quiet days."))
+    if insp.created_by_id == user.id:
+        raise DomainError("four_eyes", _("You booked this inspection yourself: another head of %(name)s must "
+                                         "decide on it.", name=insp.department.name), status=403)
+
+
+def approval_queue(user: User) -> list[Inspection]:
+    """Inspections of the head's agency waiting for approval, soonest first (the dashboard queue)."""
+    if user.role != "inspector" or not user.is_head or user.department_id is None:
+        return []
+    return list(db.session.scalars(select(Inspection).where(
+        Inspection.department_id == user.department_id, Inspection.status == "pending_approval",
+    ).order_by(Inspection.date, Inspection.id)))
+
+
+def approval_count(user: User) -> int:
+    if user.role != "inspector" or not user.is_head or user.department_id is None:
+        return 0
+    return db.session.scalar(select(func.count()).select_from(Inspection).where(
+        Inspection.department_id == user.department_id, Inspection.status == "pending_approval")) or 0
+
+
+def _decide(insp: Inspection, action: str, changes: Mapping[str, Any]) -> Inspection:
+    """pending_approval → ``changes["status"]`` as one conditional UPDATE: of two heads deciding at once,
+    exactly one wins and the other gets 409 invalid_state naming the decision already taken."""
+    before = to_json(insp)
+    concurrency.transition(insp, ["pending_approval"], changes, names=INSPECTION_STATUS_LABELS)
+    audit.record(action, "inspection", insp.id, before=before, after=to_json(insp))
+    db.session.commit()
+    return insp
+
+
+def approve(user: User, inspection_id: int) -> Inspection:
+    insp = get_inspection(inspection_id)
+    _may_decide(user, insp)
     if insp.status != "pending_approval":
-        raise DomainError("invalid_state", _("Only inspections waiting for approval can be approved."),
-                          status=409, details={"status": insp.status})
+        raise concurrency.invalid_state("inspections", insp.status, ["pending_approval"],
+                                        INSPECTION_STATUS_LABELS)
     if checks.local_today() >= insp.date:
         raise DomainError("too_late", _("Approval must be given before the inspection date."), status=409)
-    return _transition(insp, "approve", {"status": "planned", "approved_by_id": user.id,
-                                         "approved_at": utcnow()})
+    return _decide(insp, "approve", {"status": "planned", "approved_by_id": user.id, "approved_at": utcnow()})
+
+
+def reject(user: User, inspection_id: int, data: Mapping[str, Any]) -> Inspection:
+    """The head refuses a pending inspection, with a reason the booker reads; it never takes place."""
+    insp = get_inspection(inspection_id)
+    _may_decide(user, insp)
+    reject_unknown(data, ("reason",))
+    reason = get_str(data, "reason", max_len=1000)
+    if insp.status != "pending_approval":
+        raise concurrency.invalid_state("inspections", insp.status, ["pending_approval"],
+                                        INSPECTION_STATUS_LABELS)
+    return _decide(insp, "reject", {"status": "rejected", "rejected_by_id": user.id, "rejected_at": utcnow(),
+                                    "rejection_reason": reason})
 
 
 def cancel(user: User, inspection_id: int, data: Mapping[str, Any]) -> Inspection:
@@ -382,12 +514,13 @@ def check_in(user: User, inspection_id: int) -> Inspection:
 
 
 def todays_for(user: User, ent: Enterprise) -> list[Inspection]:
-    """The inspector's agency's inspections of ``ent`` today (Asia/Shanghai), cancelled ones aside."""
+    """The inspector's agency's inspections of ``ent`` today (Asia/Shanghai), cancelled and rejected ones
+    aside (neither takes place)."""
     if user.role != "inspector" or user.department_id is None:
         return []
     return list(db.session.scalars(select(Inspection).where(
         Inspection.enterprise_id == ent.id, Inspection.department_id == user.department_id,
-        Inspection.date == checks.local_today(), Inspection.status != "cancelled",
+        Inspection.date == checks.local_today(), Inspection.status.not_in(("cancelled", "rejected")),
     ).order_by(Inspection.id)))
 
 

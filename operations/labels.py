@@ -72,6 +72,7 @@ INSPECTION_STATUS_LABELS = {
     "checked_in": _l("Checked in"),
     "completed": _l("Completed"),
     "cancelled": _l("Cancelled"),
+    "rejected": _l("Rejected"),  # qdcore
 }
 POLICY_STATUS_LABELS = {"draft": _l("Draft"), "active": _l("Active"), "revoked": _l("Revoked")}
 BINDS_LABELS = {

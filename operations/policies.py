@@ -20,6 +20,7 @@ from models.jurisdiction import Jurisdiction
 from models.policy import PolicyException, QuietDayPolicy
 from operations import audit, checks, concurrency
 from operations.errors import DomainError, NotFound
+from operations.labels import choice_label, field_label
 from operations.validate import get_bool, get_choice, get_date, get_list, get_str, invalid, reject_unknown
 from rules import quietdays as qd
 
@@ -125,7 +126,7 @@ def get_policy(policy_id: int) -> QuietDayPolicy:
 
 def find_jurisdiction(code: Any, field: str = "jurisdiction_code") -> Jurisdiction:
     if not isinstance(code, str) or not code:
-        raise invalid(field, _("%(field)s is required.", field=field), "missing_field")
+        raise invalid(field, _("%(field)s is required.", field=field_label(field)), "missing_field")
     code = get_str({field: code}, field, max_len=20)  # control characters never reach the query
     row = db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == code))
     if row is None:
@@ -133,17 +134,55 @@ def find_jurisdiction(code: Any, field: str = "jurisdiction_code") -> Jurisdicti
     return row
 
 
+_RULE_PROBLEMS = {
+    "unknown_type": _l("%(field)s must be one of: %(choices)s."),
+    "not_allowed": _l("%(field)s does not belong to a rule of type “%(rule_type)s”."),
+    "weekdays_empty": _l("choose at least one weekday."),
+    "weekday_range": _l("%(value)s is not a weekday (1 = Monday … 7 = Sunday)."),
+    "weekdays_list": _l("%(field)s must be a list of weekdays 1 to 7 (1 = Monday)."),
+    "day_range": _l("%(field)s: day of month %(value)s is not between 1 and 31."),
+    "to_before_from": _l("%(to)s must not be before %(from)s."),
+    "count_range": _l("%(field)s must be a whole number from 1 to %(maximum)s."),
+    "required": _l("%(field)s is required."),
+    "not_int": _l("%(field)s must be a whole number."),
+    "not_date": _l("%(field)s must be a date (YYYY-MM-DD)."),
+    "bad_date": _l("%(field)s: %(value)s is not a valid date."),
+    "year_range": _l("%(field)s must be between the years 2000 and 2100."),
+    "not_object": _l("The rule must be an object with a rule type."),
+}
+
+
+def rule_problem(err: qd.RuleError) -> str:
+    """A rule error in the user's language: the field by its label, a rule type by its name."""
+    template = _RULE_PROBLEMS.get(err.reason)
+    if template is None:  # a reason added to the engine without a sentence here: still no English
+        return str(_("%(field)s is not valid.", field=_rule_field(err.field)))
+    params: dict[str, Any] = {"field": _rule_field(err.field), "to": _rule_field("to"),
+                              "from": _rule_field("from")}
+    for key, value in err.params.items():
+        params[key] = value if isinstance(value, int) else str(value)[:40]
+    if "rule_type" in params:
+        params["rule_type"] = choice_label("type", params["rule_type"])
+    params["choices"] = "、".join(choice_label("type", t) for t in qd.RULE_TYPES)
+    return str(template) % params
+
+
+def _rule_field(code: str) -> str:
+    found = field_label(f"rule.{code}")
+    return found if found != f"rule.{code}" else field_label(code)
+
+
 def _parse_rule(value: Any) -> dict[str, Any]:
     if value is None:
-        raise invalid("rule", _("%(field)s is required.", field="rule"), "missing_field")
+        raise invalid("rule", _("%(field)s is required.", field=field_label("rule")), "missing_field")
     if not isinstance(value, Mapping):
-        raise invalid("rule", _("The rule must be an object with a type."))
+        raise invalid("rule", _("The rule must be an object with a rule type."))
     try:
         return qd.rule_to_json(qd.parse_rule(value))
     except qd.RuleError as err:
-        raise DomainError("invalid_rule", _("Invalid rule: %(field)s: %(message)s", field=err.field,
-                                            message=err.message),
-                          status=422, field=f"rule.{err.field}") from None
+        raise DomainError("invalid_rule", _("Invalid quiet-day rule: %(problem)s", problem=rule_problem(err)),
+                          status=422, field=f"rule.{err.field}",
+                          details={"reason": err.reason}) from None
 
 
 def _enterprises(values: list[str], jurisdiction: Jurisdiction) -> list[Enterprise]:
@@ -200,11 +239,13 @@ def _validate(data: Mapping[str, Any], current: QuietDayPolicy | None) -> dict[s
         out["binds"] = get_choice(data, "binds", qd.BINDS, required=False, default="level_and_below")
     if present("status"):
         # Revoking goes through DELETE (with a reason), never through a status edit.
-        out["status"] = get_choice(data, "status", ("draft", "active"), required=False, default="draft")
+        out["status"] = get_choice(data, "status", ("draft", "active"), required=False, default="draft",
+                                   labels="quiet_day_policies.status")
     valid_from = out.get("valid_from", current.valid_from if current else None)
     valid_until = out.get("valid_until", current.valid_until if current else None)
     if valid_from and valid_until and valid_until < valid_from:
-        raise invalid("valid_until", _("valid_until must not be before valid_from."))
+        raise invalid("valid_until", _("%(to)s must not be before %(from)s.", to=field_label("valid_until"),
+                                      **{"from": field_label("valid_from")}))
     jurisdiction = out.get("jurisdiction", current.jurisdiction if current else None)
     if present("enterprises"):
         out["enterprises"] = _enterprises(get_list(data, "enterprises"), jurisdiction)
@@ -355,7 +396,7 @@ def list_statement(args: Mapping[str, Any]):
     # An empty value means "not given", as in operations.validate.
     code = get_str(args, "jurisdiction", required=False, max_len=20)
     inherited = get_bool(args, "inherited")
-    status = get_choice(args, "status", STATUSES, required=False)
+    status = get_choice(args, "status", STATUSES, required=False, labels="quiet_day_policies.status")
     if code:
         j = find_jurisdiction(code, "jurisdiction")
         codes = list(checks.jurisdictions().chain(j.id)) if inherited else [j.code]

@@ -24,8 +24,9 @@ from models.department import Department
 from models.enterprise import OWNERSHIPS, SIZES, Enterprise
 from models.jurisdiction import Jurisdiction
 from models.user import ROLES, User
-from operations import audit, auth, concurrency
+from operations import audit, auth, concurrency, field_names  # noqa: F401  (field_names registers the Chinese field labels)
 from operations.errors import DomainError, NotFound
+from operations.labels import choice_label, field_label
 from operations.validate import (
     MISSING,
     get_bool,
@@ -313,7 +314,7 @@ def update_department(code: str, data: Mapping[str, Any]) -> Department:
         if _present(data, flag):
             if data[flag] is None:
                 # null would otherwise read as "false" and silently switch the department's role off.
-                raise invalid(flag, _("%(field)s must be true or false.", field=flag))
+                raise invalid(flag, _("%(field)s must be true or false.", field=field_label(flag)))
             changes[flag] = get_bool(data, flag)
     if _present(data, "annual_inspection_cap"):
         changes["annual_inspection_cap"] = _cap(data)
@@ -331,7 +332,7 @@ def departments_stmt() -> Select:
 def check_uscc(value: object, field: str = "uscc") -> str:
     """The USCC exactly as given, or a 422 `invalid_uscc` naming the reason; never repaired silently."""
     if value is None or value == "" or value is MISSING:
-        raise invalid(field, _("%(field)s is required.", field=field), "missing_field")
+        raise invalid(field, _("%(field)s is required.", field=field_label(field)), "missing_field")
     reason = validate_uscc(value)  # type: ignore[arg-type]
     if reason is not None:
         raise DomainError(
@@ -475,14 +476,15 @@ def _email(data: Mapping[str, Any]) -> str:
 def _password(data: Mapping[str, Any]) -> str:
     value = data.get("password")
     if value is None or value == "":
-        raise invalid("password", _("%(field)s is required.", field="password"), "missing_field")
+        raise invalid("password", _("%(field)s is required.", field=field_label("password")), "missing_field")
     if not isinstance(value, str):
-        raise invalid("password", _("%(field)s must be text.", field="password"))
+        raise invalid("password", _("%(field)s must be text.", field=field_label("password")))
     if len(value) < MIN_PASSWORD:
         raise invalid("password", _("The password must have at least %(n)s characters.", n=MIN_PASSWORD),
                       "weak_password")
     if len(value) > 200:
-        raise invalid("password", _("%(field)s is longer than %(n)s characters.", field="password", n=200))
+        raise invalid("password", _("%(field)s is longer than %(n)s characters.", field=field_label("password"),
+                                    n=200))
     return value
 
 
@@ -620,7 +622,8 @@ def users_stmt(role: str | None = None, q: str | None = None) -> Select:
     q = search_text(q, "q")
     if role:
         if role not in ROLES:
-            message = _("%(field)s must be one of: %(choices)s.", field="role", choices=", ".join(ROLES))
+            message = _("%(field)s must be one of: %(choices)s.", field=field_label("role"),
+                        choices="、".join(choice_label("role", r) for r in ROLES))
             raise invalid("role", message)
         stmt = stmt.where(User.role == role)
     if q:

@@ -169,8 +169,11 @@ def _names(field: str, choices: Iterable[Any]) -> str:
 
 
 def get_choice(
-    data: Mapping[str, Any], field: str, choices: Iterable[str], *, required: bool = True, default: Any = None
+    data: Mapping[str, Any], field: str, choices: Iterable[str], *, required: bool = True, default: Any = None,
+    labels: str | None = None,
 ) -> Any:
+    """``labels`` names the registered choice names ("<table>.<column>") when the bare field code is shared by
+    several tables (``status``), so the refusal lists the right Chinese names."""
     choices = tuple(choices)
     value = data.get(field, MISSING)
     if value is MISSING or value is None or value == "":
@@ -179,7 +182,7 @@ def get_choice(
         return default
     if value not in choices:
         raise invalid(field, _l("%(field)s must be one of: %(choices)s.", field=field_label(field),
-                                choices=_names(field, choices)))
+                                choices=_names(labels or field, choices)))
     return value
 
 

@@ -70,12 +70,18 @@ Classification = Literal["advisory", "blocking", "exempt"]
 
 
 class RuleError(ValueError):
-    """An invalid rule; ``field`` is the API JSON key at fault (``type``, ``weekdays``, ``from``, ``to``…)."""
+    """An invalid rule; ``field`` is the API JSON key at fault (``type``, ``weekdays``, ``from``, ``to``…).
 
-    def __init__(self, field: str, message: str) -> None:
+    ``message`` is English for logs and tests of this pure layer; ``reason`` (a stable code) and ``params`` let
+    the app say the same in the user's language with the field's label (users never read ``message``).
+    """
+
+    def __init__(self, field: str, message: str, reason: str = "invalid", **params: Any) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+        self.reason = reason
+        self.params = params
 
 
 def _is_int(value: object) -> bool:
@@ -97,7 +103,8 @@ class Rule:
 
     def __post_init__(self) -> None:
         if self.type not in RULE_TYPES:
-            raise RuleError("type", f"unknown rule type {self.type!r}; expected one of {_TYPES_TEXT}")
+            raise RuleError("type", f"unknown rule type {self.type!r}; expected one of {_TYPES_TEXT}",
+                            "unknown_type", value=self.type)
         used = {
             "weekdays": ("weekdays",),
             "month_days": ("day_from", "day_to"),
@@ -106,28 +113,30 @@ class Rule:
         }[self.type]
         for name in ("weekdays", "day_from", "day_to", "count", "date_from", "date_to"):
             if name not in used and getattr(self, name) not in (None, frozenset()):
-                raise RuleError(name, f"not allowed for rule type {self.type}")
+                raise RuleError(name, f"not allowed for rule type {self.type}", "not_allowed", rule_type=self.type)
         if self.type == "weekdays":
             if not self.weekdays:
-                raise RuleError("weekdays", "at least one weekday is required")
+                raise RuleError("weekdays", "at least one weekday is required", "weekdays_empty")
             for day in self.weekdays:
                 if not _is_int(day) or not 1 <= day <= 7:
-                    raise RuleError("weekdays", f"weekday {day!r} is not an ISO weekday 1..7")
+                    raise RuleError("weekdays", f"weekday {day!r} is not an ISO weekday 1..7", "weekday_range",
+                                    value=day)
         elif self.type == "month_days":
             for key, value in (("from", self.day_from), ("to", self.day_to)):
                 if not _is_int(value) or not 1 <= value <= 31:  # type: ignore[operator]
-                    raise RuleError(key, f"day of month {value!r} is not in 1..31")
+                    raise RuleError(key, f"day of month {value!r} is not in 1..31", "day_range", value=value)
             if self.day_from > self.day_to:  # type: ignore[operator]
-                raise RuleError("to", "'to' must not be before 'from'")
+                raise RuleError("to", "'to' must not be before 'from'", "to_before_from")
         elif self.type == "first_workdays_open":
             if not _is_int(self.count) or not 1 <= self.count <= MAX_FIRST_WORKDAYS:  # type: ignore[operator]
-                raise RuleError("count", f"count must be an integer in 1..{MAX_FIRST_WORKDAYS}")
+                raise RuleError("count", f"count must be an integer in 1..{MAX_FIRST_WORKDAYS}", "count_range",
+                                maximum=MAX_FIRST_WORKDAYS)
         else:
             for key, value in (("from", self.date_from), ("to", self.date_to)):
                 if not isinstance(value, date) or isinstance(value, datetime):
-                    raise RuleError(key, "a date is required")
+                    raise RuleError(key, "a date is required", "required")
             if self.date_from > self.date_to:  # type: ignore[operator]
-                raise RuleError("to", "'to' must not be before 'from'")
+                raise RuleError("to", "'to' must not be before 'from'", "to_before_from")
 
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -141,14 +150,14 @@ _RULE_KEYS = {
 
 def _require(data: Mapping[str, Any], key: str) -> Any:
     if key not in data or data[key] is None:
-        raise RuleError(key, "required")
+        raise RuleError(key, "required", "required")
     return data[key]
 
 
 def _parse_int(data: Mapping[str, Any], key: str) -> int:
     value = _require(data, key)
     if not _is_int(value):
-        raise RuleError(key, "must be an integer")
+        raise RuleError(key, "must be an integer", "not_int")
     return value
 
 
@@ -156,14 +165,14 @@ def _parse_date(data: Mapping[str, Any], key: str) -> date:
     value = _require(data, key)
     # date.fromisoformat in 3.11 also takes "20260301" and week dates; the API promises YYYY-MM-DD only.
     if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
-        raise RuleError(key, "must be a date YYYY-MM-DD")
+        raise RuleError(key, "must be a date YYYY-MM-DD", "not_date")
     try:
         parsed = date.fromisoformat(value)
     except ValueError:
-        raise RuleError(key, f"{value!r} is not a valid date") from None
+        raise RuleError(key, f"{value!r} is not a valid date", "bad_date", value=value) from None
     # The same bounds as every other date field (operations.validate): the calendar covers 2000–2100.
     if not 2000 <= parsed.year <= 2100:
-        raise RuleError(key, "must be between the years 2000 and 2100")
+        raise RuleError(key, "must be between the years 2000 and 2100", "year_range")
     return parsed
 
 
@@ -175,20 +184,21 @@ def parse_rule(data: Mapping[str, Any]) -> Rule:
     "to": "2026-05-31"}``. Unknown keys are rejected so a mistyped key is not silently ignored.
     """
     if not isinstance(data, Mapping):
-        raise RuleError("rule", "must be an object")
+        raise RuleError("rule", "must be an object", "not_object")
     rtype = _require(data, "type")
     if not isinstance(rtype, str) or rtype not in RULE_TYPES:
-        raise RuleError("type", f"unknown rule type {rtype!r}; expected one of {_TYPES_TEXT}")
+        raise RuleError("type", f"unknown rule type {rtype!r}; expected one of {_TYPES_TEXT}", "unknown_type",
+                        value=rtype)
     extra = sorted(str(k) for k in data if k not in _RULE_KEYS[rtype])
     if extra:
-        raise RuleError(extra[0], f"not allowed for rule type {rtype}")
+        raise RuleError(extra[0], f"not allowed for rule type {rtype}", "not_allowed", rule_type=rtype)
     if rtype == "weekdays":
         days = _require(data, "weekdays")
         if isinstance(days, (str, bytes, Mapping)) or not isinstance(days, Iterable):
-            raise RuleError("weekdays", "must be a list of ISO weekdays 1..7")
+            raise RuleError("weekdays", "must be a list of ISO weekdays 1..7", "weekdays_list")
         days = list(days)
         if not all(_is_int(d) for d in days):
-            raise RuleError("weekdays", "weekdays must be integers 1..7")
+            raise RuleError("weekdays", "weekdays must be integers 1..7", "weekdays_list")
         return Rule("weekdays", weekdays=frozenset(days))
     if rtype == "month_days":
         return Rule("month_days", day_from=_parse_int(data, "from"), day_to=_parse_int(data, "to"))
@@ -301,6 +311,8 @@ class DayResult:
     protected: bool
     allowed: bool
     policy_ids: tuple[int, ...]  # the protecting policies, sorted
+    # Weekends and holidays stay allowed by the rules (SPEC §3.5.4) but are shown as non-working days.
+    workday: bool = True
 
 
 # --------------------------------------------------------------------------------------------------- engine
@@ -521,6 +533,17 @@ class Engine:
         self._year_masks[key] = m
         return m
 
+    def _workday_mask(self, start_ord: int, n: int) -> int:
+        """Working days of the window (bit ``i`` = start + ``i`` days) per the working-day calendar."""
+        first = date.fromordinal(start_ord).year
+        last = date.fromordinal(start_ord + n - 1).year
+        m = 0
+        for year in range(first, last + 1):
+            bits = self.calendar.year_bits(year)
+            shift = year_start_ordinal(year) - start_ord
+            m |= bits << shift if shift >= 0 else bits >> -shift
+        return m & ((1 << n) - 1)
+
     def _window_mask(self, policy: Policy, start_ord: int, n: int) -> int:
         first = date.fromordinal(start_ord).year
         last = date.fromordinal(start_ord + n - 1).year
@@ -613,7 +636,8 @@ class Engine:
     # ---- public API
 
     def check(self, ent: Enterprise, d: date, kind: str, agency: Agency, caps: CapState) -> CheckResult:
-        """SPEC §3.5 for one enterprise, date, kind and agency; ``next_allowed_date`` looks 366 days ahead."""
+        """SPEC §3.5 for one enterprise, date, kind and agency; ``next_allowed_date`` is the first allowed
+        working day of the 366 days from ``d``."""
         self._check_kind(kind)
         q = _Query(self, d, MAX_WINDOW_DAYS, kind, agency, caps)
         policies = self._covering(ent)
@@ -629,8 +653,10 @@ class Engine:
         allowed_mask = q.full & ~blocking_mask & ~self._cap_blocked(q, ent, q.years(), {})
         allowed = bool(allowed_mask & 1)
         cap = self._cap_info(ent, d.year, kind, agency, caps)
-        if allowed_mask:
-            next_allowed: date | None = d + timedelta(days=(allowed_mask & -allowed_mask).bit_length() - 1)
+        # Nobody plans an inspection for New Year's Day: the next date offered is a working day (SPEC §3.5.4).
+        offered = allowed_mask & self._workday_mask(q.start_ord, q.n)
+        if offered:
+            next_allowed: date | None = d + timedelta(days=(offered & -offered).bit_length() - 1)
         else:
             next_allowed = None
         needs_justification = allowed and bool(exempt)
@@ -661,6 +687,7 @@ class Engine:
         masks = [(p.id, q.mask(p)) for p in policies]
         masks = [(pid, m) for pid, m in masks if m]
         allowed_mask = q.full & ~q.blocking_mask(policies) & ~self._cap_blocked(q, ent, q.years(), {})
+        workdays = self._workday_mask(q.start_ord, n)
         # Walk each policy's protected days, not every (day, policy) pair: an enterprise of a province is
         # covered by dozens of policies. Policies come sorted by id, so each day's ids stay sorted.
         per_day: list[list[int]] = [[] for _ in range(n)]
@@ -668,7 +695,13 @@ class Engine:
             for i in _set_bits(m):
                 per_day[i].append(pid)
         return [DayResult(start + timedelta(days=i), bool(per_day[i]), bool((allowed_mask >> i) & 1),
-                          tuple(per_day[i])) for i in range(n)]
+                          tuple(per_day[i]), bool((workdays >> i) & 1)) for i in range(n)]
+
+    def workdays(self, start: date, end: date) -> list[bool]:
+        """Whether each day of ``[start, end]`` is a working day (calendars without an agency and kind)."""
+        n = _window(start, end, None)
+        m = self._workday_mask(start.toordinal(), n)
+        return [bool((m >> i) & 1) for i in range(n)]
 
     def bulk_allowed_masks(self, ents: Sequence[Enterprise], start: date, end: date, kind: str, agency: Agency,
                            caps: CapState) -> dict[str, int]:

@@ -37,7 +37,7 @@ def calendar():
                                  Inspection.date <= end).order_by(Inspection.date, Inspection.id)))
     by_day: dict = {}
     for insp in rows:
-        if insp.status != "cancelled":
+        if insp.status not in ("cancelled", "rejected"):  # neither takes place
             by_day.setdefault(insp.date, []).append(insp)
     cells = {}
     for week in month_weeks(year, month):

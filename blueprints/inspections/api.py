@@ -75,6 +75,14 @@ def approve(inspection_id: int):
     return jsonify(inspections.to_json(inspections.approve(current_user, inspection_id), current_user))
 
 
+@api.route("/inspections/<int:inspection_id>/reject", methods=["POST"])
+@roles("inspector")
+def reject(inspection_id: int):
+    inspections.get_inspection(inspection_id)
+    insp = inspections.reject(current_user, inspection_id, _body_or_empty())
+    return jsonify(inspections.to_json(insp, current_user))
+
+
 @api.route("/inspections/<int:inspection_id>/cancel", methods=["POST"])
 @roles(*PLANNERS)
 def cancel(inspection_id: int):
@@ -109,4 +117,4 @@ def rate(inspection_id: int):
 @roles(*PLANNERS)
 def ratings():
     return jsonify({"items": inspections.ratings_summary(current_user),
-                    "min_count_for_average": inspections.MIN_RATINGS_FOR_AVERAGE})
+                    "min_count_for_average": inspections.MIN_RATINGS_FOR_AVERAGE, "period": "month"})

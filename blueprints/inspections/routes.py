@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 import segno
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -31,6 +31,7 @@ from models.enterprise import Enterprise
 from models.jurisdiction import Jurisdiction
 from models.policy import QuietDayPolicy
 from operations import checks, day_roles, inspections, policies, reference
+from operations.calendar import load_calendar
 from operations.errors import DomainError, Forbidden
 from operations.validate import parse_date
 
@@ -67,6 +68,31 @@ def _policy_rows(ids: list[int]) -> dict[int, QuietDayPolicy]:
 
 # ------------------------------------------------------------------------------------------ check page
 
+CHECK_DEPARTMENT_KEY = "check_department"
+
+
+def _default_department(uscc: str) -> str:
+    """The agency an admin or the secretariat checks for when none is chosen: the one chosen last in this
+    session, else the inspecting agency nearest to the enterprise (its own jurisdiction, then upwards), else
+    the first inspecting agency."""
+    codes = [code for code, _label in _inspecting_departments()]
+    if not codes:
+        return ""
+    remembered = session.get(CHECK_DEPARTMENT_KEY)
+    if remembered in codes:
+        return remembered
+    ent = db.session.scalar(select(Enterprise).where(Enterprise.uscc == uscc)) if uscc else None
+    if ent is not None:
+        juris = checks.jurisdictions()
+        rows = db.session.execute(select(Department.code, Department.jurisdiction_id)
+                                  .where(Department.inspects).order_by(Department.code)).all()
+        for code in juris.chain(ent.jurisdiction_id):
+            for dept_code, jid in rows:
+                if juris.code_by_id.get(jid) == code:
+                    return dept_code
+    return codes[0]
+
+
 
 @bp.route("/check", methods=["GET"])
 @roles(*PLANNERS)
@@ -77,16 +103,24 @@ def check_page():
     uscc = (args.get("uscc") or "").strip()[:18]
     kind = args.get("kind") or "routine"
     day = args.get("date") or today.isoformat()
+    default_department = None
     if current_user.role == "inspector":
         department = current_user.department.code if current_user.department else ""
     else:
-        department = args.get("department") or ""
+        department = (args.get("department") or "").strip()[:40]
     matches: list[Enterprise] = []
     match_total = 0
     if q and not uscc:
         matches, match_total = _search_enterprises(q)
         if len(matches) == 1:
             uscc = matches[0].uscc
+    if current_user.role != "inspector":
+        if department:
+            session[CHECK_DEPARTMENT_KEY] = department
+        else:
+            # Admins and the secretariat check on behalf of an agency; an empty selector made the first check
+            # fail with "检查部门为必填项", so start from a sensible agency and say which one was chosen.
+            department = default_department = _default_department(uscc)
     status = 200
     error = result = enterprise = None
     explained: list[dict[str, Any]] = []
@@ -135,6 +169,8 @@ def check_page():
         "inspections/check.html", q=q, uscc=uscc, kind=kind, day=day, department=department, matches=matches,
         result=result, enterprise=enterprise, explained=explained, error=error, weeks=weeks, cells=cells,
         cap_owner=cap_owner, match_total=match_total, legend=legend_for(cells, today in cells),
+        default_department=default_department,
+        result_is_workday=result is None or load_calendar().is_workday(date.fromisoformat(result["date"])),
         month=month, prev_month=prev_month, next_month=next_month, today=today,
         departments=_inspecting_departments() if current_user.role != "inspector" else [],
     ), status
@@ -174,7 +210,7 @@ def new_page():
             except DomainError as err:
                 db.session.rollback()
                 status = err.status
-                if err.code in ("quiet_day", "frequency_cap"):
+                if err.code in ("quiet_day", "frequency_cap", "duplicate_inspection"):
                     refusal = err
                 else:
                     attach_error(form, err)
@@ -234,6 +270,7 @@ def _render_detail(insp, status: int = 200, **forms: Any):
         may_open=lambda other: inspections.can_see(user, other),
         is_head=own_agency and user.is_head, today=checks.local_today(), suggestion=suggestion,
         cancel_form=forms.get("cancel_form") or ReasonForm(formdata=None),
+        reject_form=forms.get("reject_form") or ReasonForm(formdata=None),
         result_form=forms.get("result_form") or ResultForm(formdata=None),
         rating_form=forms.get("rating_form") or RatingForm(formdata=None),
         can_rate=user.role == "enterprise" and user.enterprise_id == insp.enterprise_id
@@ -266,10 +303,63 @@ def _act(inspection_id: int, action, success: str, form_name: str | None = None,
     return redirect(url_for("inspections.detail", inspection_id=inspection_id))
 
 
+# ------------------------------------------------------------------------------------------ approvals (qdcore)
+
+
+def _from_queue() -> bool:
+    """The decision was taken in the dashboard's approval queue: go back there, whatever the outcome."""
+    return request.form.get("next") == "dashboard"
+
+
+def _decide_in_queue(inspection_id: int, action, success: str):
+    insp = inspections.get_inspection(inspection_id)
+    try:
+        action()
+    except DomainError as err:
+        db.session.rollback()
+        if err.status == 403 and not inspections.can_see(current_user, insp):
+            raise
+        flash(_("Inspection no. %(id)s: %(message)s", id=inspection_id, message=err.message), "error")
+    else:
+        flash(success, "success")
+    # POST-redirect-GET: a refresh of the dashboard never sends the decision again.
+    return redirect(url_for("main.dashboard") + "#approvals", code=303)
+
+
 @bp.route("/inspections/<int:inspection_id>/approve", methods=["POST"])
 @roles("inspector")
 def approve(inspection_id: int):
-    return _act(inspection_id, lambda: inspections.approve(current_user, inspection_id), _("Approved."))
+    action = lambda: inspections.approve(current_user, inspection_id)  # noqa: E731
+    if _from_queue():
+        return _decide_in_queue(inspection_id, action, _("Approved."))
+    return _act(inspection_id, action, _("Approved."))
+
+
+@bp.route("/inspections/<int:inspection_id>/reject", methods=["POST"])
+@roles("inspector")
+def reject(inspection_id: int):
+    form = ReasonForm()
+    action = lambda: inspections.reject(current_user, inspection_id, {"reason": form.reason.data})  # noqa: E731
+    success = _("Rejected; the booker sees your reason.")
+    if _from_queue():
+        return _decide_in_queue(inspection_id, action, success)
+    return _act(inspection_id, action, success, "reject_form", form)
+
+
+@bp.app_context_processor
+def _approval_context() -> dict[str, Any]:
+    # Lazy: only the dashboard partial and the navigation call these, once per page.
+    return {"approval_queue": lambda: inspections.approval_queue(current_user)
+            if current_user.is_authenticated else [],
+            "approval_today": checks.local_today}
+
+
+def approvals_nav_item() -> tuple[str, Any] | None:
+    """The navigation entry of an agency head: the approval queue with how many inspections wait."""
+    if not current_user.is_authenticated or current_user.role != "inspector" or not current_user.is_head:
+        return None
+    count = inspections.approval_count(current_user)
+    return url_for("main.dashboard") + "#approvals", _("Approvals (%(n)s)", n=count)
 
 
 @bp.route("/inspections/<int:inspection_id>/check-in", methods=["POST"])

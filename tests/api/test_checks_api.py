@@ -132,10 +132,10 @@ def test_exceptions_override_the_rule(client, world):
     assert monday["protected"] is False and monday["allowed"] is True
     friday = check(client, world, uscc=world.ent.uscc, date="2026-11-27").get_json()
     assert friday["protected"] is True and friday["allowed"] is False
-    # The next allowed date skips the added Friday and the Mon–Wed block.
+    # The next allowed date skips the added Friday, the weekend (not working days) and the Mon–Wed block.
     assert (
         check(client, world, uscc=world.ent.uscc, date="2026-11-27").get_json()["next_allowed_date"]
-        == "2026-11-28"
+        == "2026-12-03"
     )
 
 
@@ -170,7 +170,8 @@ def test_caps_count_non_cancelled_routine_and_random(client, world):
         )
     db.session.commit()
     data = check(client, world, uscc=world.ent.uscc, date="2026-11-26").get_json()
-    assert data["cap"] == {"limit": 2, "used": 1, "scope": "department", "code": "zz-amr"}
+    assert data["cap"] == {"limit": 2, "used": 1, "scope": "department", "code": "zz-amr", "reached": False,
+                           "owner_name": "株洲市市场监督管理局"}
     assert data["allowed"] is True
     db.session.add(
         Inspection(

@@ -92,7 +92,7 @@ def test_create_enterprise_form(client, admin, tree):
         ({"uscc": VALID.lower()}, "upper-case"),
         ({"name": ""}, "Name is required"),
         ({"jurisdiction_code": "999999"}, "999999"),
-        ({"ownership": "guild"}, "ownership must be one of"),
+        ({"ownership": "guild"}, "Ownership must be one of"),
         ({"liaison_phone": "call me"}, "phone number"),
     ],
 )

@@ -61,9 +61,9 @@ def test_create_through_the_form(client, world):
 def test_form_errors_are_shown_next_to_the_field_and_change_nothing(client, world):
     login(client, world.admin)
     for over, text in (
-        ({"day_from": "20", "day_to": "5"}, "must not be before"),
-        ({"rule_type": "weekdays", "weekdays": []}, "at least one weekday"),
-        ({"valid_until": "2025-01-01"}, "valid_until"),
+        ({"day_from": "20", "day_to": "5"}, "规则截止不能早于规则起始"),
+        ({"rule_type": "weekdays", "weekdays": []}, "请至少选择一个星期几"),
+        ({"valid_until": "2025-01-01"}, "失效日期不能早于生效日期"),
         ({"enterprises": "91430200MA00000000"}, "91430200MA00000000"),
     ):
         before = counts()

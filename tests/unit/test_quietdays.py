@@ -432,7 +432,42 @@ def test_cap_reached_in_both_years_looks_further() -> None:
     assert check([], D(2026, 6, 1), agency=agency, caps=caps).next_allowed_date is None
     # D+365 is 2027-12-31 for the first, 2028-01-01 for the second
     assert check([], D(2026, 12, 31), agency=agency, caps=caps).next_allowed_date is None
-    assert check([], D(2027, 1, 1), agency=agency, caps=caps).next_allowed_date == D(2028, 1, 1)
+    # From 2027-01-01 the window ends on Saturday 2028-01-01: allowed, but not a working day to offer.
+    assert check([], D(2027, 1, 1), agency=agency, caps=caps).next_allowed_date is None
+    assert check([], D(2027, 1, 3), agency=agency, caps=caps).next_allowed_date == D(2028, 1, 3)
+
+
+@pytest.mark.parametrize(
+    ("d", "expected"),
+    [
+        (D(2026, 10, 1), D(2026, 10, 8)),  # National Day week (chinesecalendar 2026): Thursday the 8th
+        (D(2026, 1, 1), D(2026, 1, 4)),  # New Year's Day; Sunday 4 January is a make-up working day
+        (D(2026, 2, 14), D(2026, 2, 14)),  # a make-up Saturday is a working day
+        (D(2026, 11, 28), D(2026, 11, 30)),  # an ordinary weekend
+    ],
+)
+def test_next_allowed_date_is_a_working_day(d: date, expected: date) -> None:
+    r = check([], d)
+    assert r.allowed is True  # the rules allow every day; only the offer skips non-working days
+    assert r.next_allowed_date == expected
+    assert CAL.is_workday(expected)
+
+
+def test_next_allowed_date_follows_the_admin_notice() -> None:
+    """2027 has no package data; the admin's notice makes New Year's Day a holiday (SPEC §2 calendar)."""
+    agency = Agency("zz-amr", ZHUZHOU, 2)
+    caps = CapState(used_by_agency={(USCC_A, "zz-amr", 2026): 2})
+    fallback = check([], D(2026, 12, 31), agency=agency, caps=caps)
+    assert fallback.next_allowed_date == D(2027, 1, 1)  # Mon–Fri fallback: the UI says the year has no data
+    cal = WorkdayCalendar({2027: YearNotice(holidays=frozenset({D(2027, 1, 1)}))})
+    r = check([], D(2026, 12, 31), agency=agency, caps=caps, calendar=cal)
+    assert (r.allowed, r.cap_reached, r.next_allowed_date) == (False, True, D(2027, 1, 4))
+
+
+def test_days_say_which_are_working_days() -> None:
+    rows = Engine([], CAL).days(ENT, D(2026, 9, 30), D(2026, 10, 10), "routine", CITY_AMR, NO_CAPS)
+    assert [r.workday for r in rows] == [True] + [False] * 7 + [True, True, True]  # 10-10 a make-up Saturday
+    assert all(r.allowed for r in rows)
 
 
 # --------------------------------------------------------------------------------------------- next allowed

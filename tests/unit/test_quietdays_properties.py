@@ -223,9 +223,11 @@ def naive_check(ps: list[Policy], e: Enterprise, d: date, kind: str, a: Agency, 
 
 def naive_next_allowed(ps: list[Policy], e: Enterprise, d: date, kind: str, a: Agency, caps: CapState,
                        cal: WorkdayCalendar) -> date | None:
+    # SPEC §3.5.4: the first *working day* on which the check is allowed.
     for i in range(366):
-        if naive_check(ps, e, d + timedelta(days=i), kind, a, caps, cal)["allowed"]:
-            return d + timedelta(days=i)
+        day = d + timedelta(days=i)
+        if cal.is_workday(day) and naive_check(ps, e, day, kind, a, caps, cal)["allowed"]:
+            return day
     return None
 
 
@@ -279,10 +281,12 @@ def test_next_allowed_date(ps, ent, agency, caps, kind, d, cal) -> None:
     engine = Engine(ps, cal)
     r = engine.check(ent, d, kind, agency, caps)
     days = engine.days(ent, d, d + timedelta(days=365), kind, agency, caps)
-    first = next((row.date for row in days if row.allowed), None)
+    assert all(row.workday == cal.is_workday(row.date) for row in days)
+    first = next((row.date for row in days if row.allowed and row.workday), None)
     assert r.next_allowed_date == first
     assert r.next_allowed_date == naive_next_allowed(ps, ent, d, kind, agency, caps, cal)
-    assert (r.next_allowed_date == d) == r.allowed
+    assert (r.next_allowed_date == d) == (r.allowed and cal.is_workday(d))
+    assert r.next_allowed_date is None or cal.is_workday(r.next_allowed_date)
 
 
 @SETTINGS
