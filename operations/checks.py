@@ -405,26 +405,31 @@ def policy_ref(p: qd.Policy) -> dict[str, Any]:
     return {"policy_id": p.id, "title": p.title, "jurisdiction_code": p.jurisdiction_code}
 
 
-def cap_owner_name(cap: qd.CapInfo) -> str:
+def cap_owner_name(cap: qd.CapInfo, agency: Department | AgencyRow | None = None) -> str:
     """The department or jurisdiction whose cap this is, by name (refusals name it)."""
-    if cap.scope == "department":
+    if cap.scope == "department" and agency is not None and agency.code == cap.code:
+        # The agency asking is already loaded: no extra query for a check, held to three
+        # (tests/scale/test_check_queries.py).
+        name = agency.name
+    elif cap.scope == "department":
         name = db.session.scalar(select(Department.name).where(Department.code == cap.code))
     else:
         name = db.session.scalar(select(Jurisdiction.name).where(Jurisdiction.code == cap.code))
     return name or cap.code
 
 
-def cap_json(cap: qd.CapInfo | None, *, with_owner: bool = False) -> dict[str, Any] | None:
+def cap_json(cap: qd.CapInfo | None, *, with_owner: bool = False,
+             agency: Department | AgencyRow | None = None) -> dict[str, Any] | None:
     if cap is None:
         return None
     out: dict[str, Any] = {"limit": cap.limit, "used": cap.used, "scope": cap.scope, "code": cap.code,
                            "reached": cap.reached}
     if with_owner:
-        out["owner_name"] = cap_owner_name(cap)
+        out["owner_name"] = cap_owner_name(cap, agency)
     return out
 
 
-def result_json(result: qd.CheckResult) -> dict[str, Any]:
+def result_json(result: qd.CheckResult, agency: Department | AgencyRow | None = None) -> dict[str, Any]:
     return {
         "uscc": result.uscc,
         "date": result.date.isoformat(),
@@ -437,7 +442,7 @@ def result_json(result: qd.CheckResult) -> dict[str, Any]:
         "exempt": [policy_ref(p) for p in result.exempt],
         "requires_justification": result.requires_justification,
         "requires_approval": result.requires_approval,
-        "cap": cap_json(result.cap, with_owner=True),
+        "cap": cap_json(result.cap, with_owner=True, agency=agency),
         "cap_reached": result.cap_reached,
         "next_allowed_date": result.next_allowed_date.isoformat() if result.next_allowed_date else None,
     }
@@ -533,7 +538,7 @@ def check(user: User, args: Mapping[str, Any]) -> dict[str, Any]:
     else:
         dept = resolve_department(user, code)  # refuses before the enterprise is looked up, as always
         ent, _none, snap = _enterprise_and_snapshot(uscc)
-    out = result_json(check_one(ent, d, kind, dept, snap=snap))
+    out = result_json(check_one(ent, d, kind, dept, snap=snap), dept)
     out["enterprise_name"] = ent.name
     return out
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextvars
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -13,6 +14,7 @@ from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from app import create_app
 from extensions import db, limiter
@@ -103,12 +105,22 @@ def app() -> Iterator[Flask]:
 def _empty_all_tables() -> None:
     engine = db.engine
     tables = [t.name for t in db.metadata.sorted_tables]
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-        else:
+    if engine.dialect.name != "postgresql":
+        with engine.begin() as conn:
             for name in reversed(tables):
                 conn.execute(text(f'DELETE FROM "{name}"'))
+        return
+    # A browser test's live server may still be answering a last request (a context closing, a poll) when the
+    # test ends; TRUNCATE's exclusive lock can then deadlock with it. That request ends in milliseconds: retry.
+    for attempt in range(10):
+        try:
+            with engine.begin() as conn:
+                conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            return
+        except OperationalError:
+            if attempt == 9:
+                raise
+            time.sleep(0.2)
 
 
 @pytest.fixture(autouse=True)

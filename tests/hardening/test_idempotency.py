@@ -54,13 +54,14 @@ def test_same_key_with_another_body_is_refused(client, world):
 
 def test_without_the_header_each_post_creates(client, world):
     assert _book(client, world, None).status_code == 201
-    assert _book(client, world, None).status_code == 201
+    # another day: one agency books one enterprise once a day (409 duplicate_inspection)
+    assert _book(client, world, None, date="2026-11-27").status_code == 201
     assert _inspections() == 2
 
 
 def test_keys_are_per_user(client, world):
     assert _book(client, world, "shared-key").status_code == 201
-    other = _book(client, world, "shared-key", user=world.head)
+    other = _book(client, world, "shared-key", user=world.head, date="2026-11-27")
     assert other.status_code == 201 and other.headers.get("Idempotent-Replayed") is None
     assert _inspections() == 2
 
@@ -70,7 +71,7 @@ def test_a_key_is_remembered_for_24_hours(client, world):
     row = db.session.scalar(select(IdempotencyKey))
     row.created_at -= timedelta(hours=25)
     db.session.commit()
-    resp = _book(client, world, "old-key")
+    resp = _book(client, world, "old-key", date="2026-11-27")  # a remembered key would refuse another body
     assert resp.status_code == 201 and resp.headers.get("Idempotent-Replayed") is None
     assert _inspections() == 2
 
