@@ -93,3 +93,20 @@ def test_a_refusal_that_cannot_be_stored_is_still_a_409(client, world):
     finally:
         db.session.remove()
         InspectionRefusal.__table__.create(db.engine)
+
+
+def test_parallel_refusals_are_each_stored_once(app, world):
+    """12 parallel bookings of one enterprise on one day by one agency: one wins, and each of the 11 duplicates
+    leaves exactly one refusal row (written after its own rollback, while the others queue for the lock)."""
+    from tests.functional.test_booking_parallel import PARALLEL, parallel_posts
+
+    uscc, ent_id = world.state_ent.uscc, world.state_ent.id
+    headers = world.headers(world.em_inspector)
+    requests = [(headers, {"uscc": uscc, "date": "2026-11-26", "kind": "routine", "subject": f"同日{i}"})
+                for i in range(PARALLEL)]
+    results = parallel_posts(app, requests)
+    assert sorted(s for s, _ in results) == [201] + [409] * (PARALLEL - 1), results
+    db.session.expire_all()
+    codes = db.session.execute(select(InspectionRefusal.code, InspectionRefusal.enterprise_id)).all()
+    assert codes == [("duplicate_inspection", ent_id)] * (PARALLEL - 1)
+    assert figures(client=app.test_client(), world=world)["430212"]["refused"] == PARALLEL - 1
