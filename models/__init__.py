@@ -22,6 +22,7 @@ from models.meeting import (
     meeting_hosts,
 )
 from models.policy import PolicyException, QuietDayPolicy, policy_enterprises
+from models.refusal import InspectionRefusal  # refusals
 from models.user import ApiToken, User, UserSession  # UserSession: hardening
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "FeedToken",  # feeds
     "IdempotencyKey",  # hardening
     "Inspection",
+    "InspectionRefusal",  # refusals
     "Jurisdiction",
     "PolicyException",
     "QuietDayGeneration",  # scale

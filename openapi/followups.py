@@ -88,7 +88,9 @@ SCHEMAS["FollowUpStats"] = {
         "departments": {**ROWS, "description": "Per lead department: assigned, resolved, on_time, on_time_rate, "
                         "overdue, rated, average_rating, satisfaction_rate (ratings ≥ 3)"},
         "jurisdictions": {**ROWS, "description": "Inspections per jurisdiction: allowed (not cancelled), "
-                          "cancelled, refused (null: refusals are not stored), protected_with_justification"},
+                          "cancelled, refused (bookings refused by a quiet day, a cap, a same-day "
+                          "duplicate or too late for approval; 422 bad input is not counted), "
+                          "protected_with_justification"},
     },
 }
 COMPONENTS["schemas"].update(SCHEMAS)

@@ -18,6 +18,7 @@ from models.enterprise import Enterprise
 from models.followup import FollowUp
 from models.inspection import Inspection
 from models.jurisdiction import Jurisdiction
+from models.refusal import InspectionRefusal
 from models.user import User
 from operations.errors import Forbidden
 from operations.followup_ledger import MAX_RANGE_DAYS, red_clause
@@ -117,11 +118,27 @@ def stats(user: User, args: Mapping[str, Any]) -> dict[str, Any]:
         .join(Jurisdiction, Jurisdiction.id == Enterprise.jurisdiction_id).where(*insp_filter)
         .group_by(Jurisdiction.code, Jurisdiction.name).order_by(Jurisdiction.code)
     ).all()
+    # refusals: one grouped query over the stored refusals, same filters (area by the enterprise's jurisdiction
+    # when refused, dates by the inspection date asked for). A jurisdiction with refusals only still gets a row.
+    ref_filter = []
+    if area is not None:
+        ref_filter.append(InspectionRefusal.jurisdiction_id.in_(area))
+    if start:
+        ref_filter.append(InspectionRefusal.date >= start)
+    if end:
+        ref_filter.append(InspectionRefusal.date <= end)
+    per_area = (select(InspectionRefusal.jurisdiction_id.label("jurisdiction_id"), func.count().label("refused"))
+                .where(*ref_filter).group_by(InspectionRefusal.jurisdiction_id).subquery())
+    refused = {(c, n): int(k) for c, n, k in db.session.execute(
+        select(Jurisdiction.code, Jurisdiction.name, per_area.c.refused)
+        .join(per_area, per_area.c.jurisdiction_id == Jurisdiction.id)).all()}
+    by_area = {(c, n): (int(allowed or 0), int(cancelled or 0), int(protected or 0))
+               for c, n, allowed, cancelled, protected in insp_rows}
     jurisdictions = [
-        {"code": c, "name": n, "allowed": int(allowed or 0), "cancelled": int(cancelled or 0),
-         # Refused bookings are answered (409) but not stored, so they cannot be counted yet.
-         "refused": None, "protected_with_justification": int(protected or 0)}
-        for c, n, allowed, cancelled, protected in insp_rows
+        {"code": c, "name": n, "allowed": by_area.get((c, n), (0, 0, 0))[0],
+         "cancelled": by_area.get((c, n), (0, 0, 0))[1], "refused": refused.get((c, n), 0),
+         "protected_with_justification": by_area.get((c, n), (0, 0, 0))[2]}
+        for c, n in sorted(set(by_area) | set(refused))
     ]
 
     # Every item has one lead department, so the totals are the sums of the department rows (no second scan).

@@ -19,6 +19,7 @@ from models.base import utcnow
 from models.department import Department
 from models.enterprise import Enterprise
 from models.inspection import INSPECTION_STATUSES, Inspection
+from models.refusal import InspectionRefusal
 from models.user import User
 from operations import audit, checks, concurrency
 from operations.calendar import load_calendar
@@ -37,6 +38,12 @@ EMERGENCY_RECORD_WORKDAYS = 3
 # months count, and months are pooled until a step holds at least this many ratings: what a step adds is the
 # sum of five or more ratings, never one enterprise's.
 MIN_RATINGS_FOR_AVERAGE = 5
+# refusals: the answers that count as a *refused* booking on the dashboard (stored in inspection_refusals).
+# Only the rules refusing a well-formed request: a quiet day, a full annual cap, a second booking of the same
+# enterprise by the same agency that day, and a quiet-day inspection booked too late for the head's approval
+# (all 409). Not 422 answers (bad or missing input, including a missing justification, which the user fixes
+# and sends again: counting them would count typing mistakes), nor 403/404.
+REFUSED_CODES = frozenset({"quiet_day", "frequency_cap", "duplicate_inspection", "approval_too_late"})
 
 
 # ------------------------------------------------------------------------------------------ reading
@@ -306,6 +313,23 @@ def _refusal(result: qd.CheckResult) -> DomainError:
     )
 
 
+def _refused(err: DomainError, enterprise_id: int, jurisdiction_id: int, department_id: int,
+              d: date) -> DomainError:
+    """Roll the booking back, store the refusal in its own short transaction, and return ``err`` to raise.
+
+    The row is written after the rollback so that it outlives the refused booking, and it is best effort: a
+    failure to store it is logged and the user still gets the 409 (never a 500 because of the statistics)."""
+    db.session.rollback()
+    try:
+        db.session.add(InspectionRefusal(enterprise_id=enterprise_id, jurisdiction_id=jurisdiction_id,
+                                         department_id=department_id, date=d, code=err.code))
+        db.session.commit()
+    except Exception:  # any database failure here must not hide the refusal itself
+        db.session.rollback()
+        current_app.logger.exception("could not store the refused booking (%s)", err.code)
+    return err
+
+
 def book(user: User, data: Mapping[str, Any]) -> tuple[Inspection, dict[str, Any]]:
     """Book an inspection; returns it and extra answer fields (joint suggestion, advisory policies)."""
     reject_unknown(data, BOOK_FIELDS)
@@ -339,12 +363,14 @@ def book(user: User, data: Mapping[str, Any]) -> tuple[Inspection, dict[str, Any
     if d < today and not emergency:
         raise invalid("date", _("The date is in the past; only emergencies are recorded afterwards."))
     root = (target.joint_with_id or target.id) if target is not None else None
+    # Kept as plain ids: the rollback before storing a refusal expires the objects.
+    ids = {"enterprise_id": ent.id, "jurisdiction_id": ent.jurisdiction_id, "department_id": dept.id, "d": d}
     first = same_day_booking(ent.id, dept.id, d)
     if first is not None:
-        raise duplicate_booking(first)
+        raise _refused(duplicate_booking(first), **ids)
     result = checks.check_one(ent, d, kind, dept, exclude_visit=root)
     if not result.allowed:
-        raise _refusal(result)
+        raise _refused(_refusal(result), **ids)
     status = "planned"
     if result.requires_justification:
         if not justification:
@@ -357,11 +383,11 @@ def book(user: User, data: Mapping[str, Any]) -> tuple[Inspection, dict[str, Any
             )
         if not emergency:
             if d <= today:
-                raise DomainError(
+                raise _refused(DomainError(
                     "approval_too_late",
                     _("An inspection on a quiet day needs the head's approval before the date; "
                       "choose a later date or record it as an emergency."),
-                    status=409, field="date")
+                    status=409, field="date"), **ids)
             status = "pending_approval"
     overdue = emergency and today > load_calendar().add_workdays(d, EMERGENCY_RECORD_WORKDAYS)
     insp = Inspection(

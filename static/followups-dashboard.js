@@ -49,7 +49,7 @@
         bar(L.lOverdue, pick(dp, "overdue")), pct(L.lOntime, pick(dp, "on_time_rate")),
         pct(L.lSatisfaction, pick(dp, "satisfaction_rate"))]));
       charts.push(bars(document.getElementById("chart-jurisdictions"), L.titleJurisdictions, pick(j, "name"), [
-        bar(L.lAllowed, pick(j, "allowed")), bar(L.lCancelled, pick(j, "cancelled")),
+        bar(L.lAllowed, pick(j, "allowed")), bar(L.lRefused, pick(j, "refused")), bar(L.lCancelled, pick(j, "cancelled")),
         bar(L.lProtected, pick(j, "protected_with_justification"))]));
       root.dataset.ready = "1";
       window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });

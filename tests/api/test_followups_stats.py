@@ -59,7 +59,7 @@ def test_per_jurisdiction_inspection_figures(client, fu_world):
     db.session.commit()
     out = client.get("/api/v1/stats?jurisdiction=430212", headers=w.headers(w.secretariat)).get_json()
     assert out["jurisdictions"] == [{"code": "430212", "name": "渌口区", "allowed": 2, "cancelled": 1,
-                                     "refused": None, "protected_with_justification": 1}]
+                                     "refused": 0, "protected_with_justification": 1}]
     whole = client.get("/api/v1/stats?jurisdiction=430200", headers=w.headers(w.secretariat)).get_json()
     assert {j["code"]: j["allowed"] for j in whole["jurisdictions"]} == {"430200": 1, "430212": 2}
 
