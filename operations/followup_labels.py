@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from operations import validate
 from operations.labels import register
-from operations.meeting_fields import qualified
+from operations.meeting_fields import ISSUE_CATEGORY_LABELS, qualified
 
 SOURCE_LABELS = {
     "meeting": _l("Meeting"),
@@ -18,16 +18,8 @@ SOURCE_LABELS = {
     "request": _l("Enterprise request"),
     "hotline": _l("Hotline"),
 }
-CATEGORY_LABELS = {
-    "land": _l("Land"),
-    "finance": _l("Financing"),
-    "labour": _l("Labour and talent"),
-    "approval": _l("Approvals"),
-    "utilities": _l("Water, power and gas"),
-    "listing": _l("Listing"),
-    "policy": _l("Policy benefits"),
-    "other": _l("Other"),
-}
+# An issue raised in the minutes becomes a follow-up item of the same category: one list for both.
+CATEGORY_LABELS = ISSUE_CATEGORY_LABELS
 LEVEL_LABELS = {
     "immediate": _l("Immediate handling"),
     "joint": _l("Joint consultation"),

@@ -51,3 +51,37 @@ def error_codes(results: list[Any]) -> set[str]:
 def fresh() -> None:
     """Forget what the test's own session has cached, so the checks below read what the threads wrote."""
     db.session.expire_all()
+
+
+def run_operations(app: Flask, n: int, work: Callable[[int], Any], timeout: float = 90) -> list[Any]:
+    """``work(i)`` called directly (an operation, no HTTP) in ``n`` threads released together, each in its own
+    app context and database session; returns each result or the exception it raised."""
+    barrier = threading.Barrier(n)
+    results: list[Any] = [None] * n
+
+    def run(i: int) -> None:
+        with app.app_context():
+            try:
+                barrier.wait()
+                results[i] = work(i)
+            except Exception as err:  # the test inspects what each thread got
+                db.session.rollback()
+                results[i] = err
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=timeout)
+    assert not any(t.is_alive() for t in threads), "a thread hung"
+    return results
+
+
+def outcome_codes(results: list[Any]) -> list[str]:
+    """Sorted outcomes of operations: "ok", a DomainError's code, or an unexpected exception's repr."""
+    from operations.errors import DomainError
+
+    return sorted(r.code if isinstance(r, DomainError) else ("ok" if not isinstance(r, Exception) else repr(r))
+                  for r in results)

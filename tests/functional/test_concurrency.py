@@ -4,8 +4,6 @@ and session, as a request in another worker would."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from datetime import date
 
 import pytest
@@ -16,38 +14,16 @@ from models import Jurisdiction, QuietDayPolicy
 from operations import concurrency
 from operations.errors import DomainError
 from tests import factories as f
+from tests.parallel import outcome_codes, run_operations
 
 THREADS = 10
 
 
-def _parallel(app, work: Callable[[int], object]) -> list[object]:
-    """Run ``work(i)`` in THREADS threads released together; each result is its return value or exception."""
-    barrier = threading.Barrier(THREADS)
-    results: list[object] = [None] * THREADS
-
-    def run(i: int) -> None:
-        with app.app_context():
-            try:
-                barrier.wait()
-                results[i] = work(i)
-            except Exception as err:  # the test inspects what each thread got
-                db.session.rollback()
-                results[i] = err
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(THREADS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=90)
-    assert not any(t.is_alive() for t in threads), "a thread hung"
-    return results
+def _parallel(app, work):
+    return run_operations(app, THREADS, work)
 
 
-def _codes(results: list[object]) -> list[str]:
-    return sorted(r.code if isinstance(r, DomainError) else ("ok" if not isinstance(r, Exception) else repr(r))
-                  for r in results)
+_codes = outcome_codes
 
 
 def _count_children(parent_id: int) -> int:

@@ -18,6 +18,7 @@ from operations.errors import DomainError
 from tests import meetings_fixtures as mf
 from tests import quietdays_fixtures as qf
 from tests.factories import create_user
+from tests.parallel import outcome_codes, run_operations
 
 world = qf.world
 today = qf.today
@@ -25,33 +26,11 @@ mworld = mf.mworld
 THREADS = 6
 
 
-def _parallel(app, work: Callable[[int], object], threads: int = THREADS) -> list[object]:
-    barrier = threading.Barrier(threads)
-    results: list[object] = [None] * threads
-
-    def run(i: int) -> None:
-        with app.app_context():
-            try:
-                barrier.wait()
-                results[i] = work(i)
-            except Exception as err:  # the test inspects what each thread got
-                db.session.rollback()
-                results[i] = err
-            finally:
-                db.session.remove()
-
-    pool = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join(timeout=90)
-    assert not any(t.is_alive() for t in pool), "a thread hung"
-    return results
+def _parallel(app, work, threads: int = THREADS):
+    return run_operations(app, threads, work)
 
 
-def _codes(results: list[object]) -> list[str]:
-    return sorted(r.code if isinstance(r, DomainError) else ("ok" if not isinstance(r, Exception) else repr(r))
-                  for r in results)
+_codes = outcome_codes
 
 
 def _meetings() -> int:
