@@ -286,14 +286,23 @@ def detail(inspection_id: int):
     return _render_detail(inspections.get_visible(current_user, inspection_id))
 
 
-def _act(inspection_id: int, action, success: str, form_name: str | None = None, form=None):
-    insp = inspections.get_inspection(inspection_id)
+def _attempt(insp, action) -> DomainError | None:
+    """Run a write on an inspection; its refusal is returned to show, except a 403 on an inspection the user may
+    not even see, which stays a 403 page (no hint that it exists)."""
     try:
         action()
     except DomainError as err:
         db.session.rollback()
         if err.status == 403 and not inspections.can_see(current_user, insp):
             raise
+        return err
+    return None
+
+
+def _act(inspection_id: int, action, success: str, form_name: str | None = None, form=None):
+    insp = inspections.get_inspection(inspection_id)
+    err = _attempt(insp, action)
+    if err is not None:
         if form is not None:
             attach_error(form, err)
         else:
@@ -312,13 +321,8 @@ def _from_queue() -> bool:
 
 
 def _decide_in_queue(inspection_id: int, action, success: str):
-    insp = inspections.get_inspection(inspection_id)
-    try:
-        action()
-    except DomainError as err:
-        db.session.rollback()
-        if err.status == 403 and not inspections.can_see(current_user, insp):
-            raise
+    err = _attempt(inspections.get_inspection(inspection_id), action)
+    if err is not None:
         flash(_("Inspection no. %(id)s: %(message)s", id=inspection_id, message=err.message), "error")
     else:
         flash(success, "success")
