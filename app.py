@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask import Flask, abort, current_app, g, jsonify, render_template, request, session
+from flask import Flask, abort, g, jsonify, render_template, request, session
+from flask.globals import request_ctx
 from flask.json.provider import DefaultJSONProvider
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
+from flask_limiter import Limiter
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from itsdangerous import URLSafeTimedSerializer
 from werkzeug import routing
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -88,7 +93,8 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: app.config["TIMEZONE"])
     limiter.init_app(app)
-    limiter.request_filter(_only_limited_views)  # scale
+    _limit_only_in_decorators(app)  # scale
+    app.session_interface = SessionInterface()
     login_manager.init_app(app)
     from blueprints.auth.session import init_login
 
@@ -96,18 +102,53 @@ def register_extensions(app: Flask) -> None:
 
 
 # scale
-def _only_limited_views() -> bool:
-    """True (skip Flask-Limiter) for a view that declares no limit while no default or application limit is set.
+def _limit_only_in_decorators(app: Flask) -> None:
+    """Run Flask-Limiter's per-request hooks only where a limit can apply.
 
-    Only the logins declare limits (@limiter.limit wraps them and marks the wrapper), yet the limiter resolves
-    limits for every request: nearly half of /healthz's time in the app (issue 11). With a default limit
-    configured, every request is checked again.
+    The logins and feeds declare their limits with @limiter.limit/shared_limit, whose wrapper checks them when
+    the view runs; the before-request hook only applies default and application-wide limits, and the
+    after-request and teardown hooks only report or reset what a checked limit left in the request. Resolving
+    on every request that there was nothing to do was a tenth of /healthz's time in the app (issue 11).
+    Configure RATELIMIT_DEFAULT or RATELIMIT_APPLICATION and every request is checked again. (No
+    blueprint-wide limits are used.)
     """
+    before = app.before_request_funcs.setdefault(None, [])
+    for i, hook in enumerate(before):
+        if getattr(hook, "__func__", None) is Limiter._check_request_limit:
+            before[i] = functools.partial(_limit_if_configured, hook)
+    after = app.after_request_funcs.setdefault(None, [])
+    for i, hook in enumerate(after):
+        if getattr(hook, "func", None) is getattr(Limiter, "_Limiter__inject_headers", None):
+            after[i] = functools.partial(_only_if_limited, hook)
+    teardown = app.teardown_request_funcs.setdefault(None, [])
+    for i, hook in enumerate(teardown):
+        if getattr(hook, "__func__", None) is getattr(Limiter, "_Limiter__release_context", None):
+            teardown[i] = functools.partial(_only_if_limited, hook)
+
+
+def _limit_if_configured(check: Callable[[], None]) -> None:
     manager = limiter.limit_manager
     if manager.default_limits or manager.application_limits:
-        return False
-    view = current_app.view_functions.get(request.endpoint or "")
-    return view is not None and getattr(view, "__wrapper-limiter-instance", None) is None
+        check()
+
+
+def _only_if_limited(hook: Callable[[Any], Any], arg: Any) -> Any:
+    # Flask-Limiter keeps its per-request state on the request context, created by the first limit checked.
+    if hasattr(request_ctx._get_current_object(), "_limiter_request_context"):  # type: ignore[attr-defined]
+        return hook(arg)
+    return arg
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, with the signing serializer built once per key instead of per request."""
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        cached = app.extensions.get("zhengqi.session_serializer")
+        if cached is None or cached[0] != key:
+            cached = (key, super().get_signing_serializer(app))
+            app.extensions["zhengqi.session_serializer"] = cached
+        return cached[1]
 
 
 def register_blueprints(app: Flask) -> None:
@@ -207,17 +248,25 @@ def register_hooks(app: Flask) -> None:
     app.before_request(reject_nul)
     app.before_request(access.enforce)
 
+    defaults = [("Content-Security-Policy", CSP), ("X-Content-Type-Options", "nosniff"),
+                ("X-Frame-Options", "DENY"), ("Referrer-Policy", "same-origin")]
+    if app.config.get("SESSION_COOKIE_SECURE"):
+        defaults.append(("Strict-Transport-Security", "max-age=31536000"))
+    security_defaults = [(name.lower(), name, value) for name, value in defaults]
+
     @app.after_request
     def security_headers(resp):
-        resp.headers.setdefault("Content-Security-Policy", CSP)
-        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
-        resp.headers.setdefault("X-Frame-Options", "DENY")
-        resp.headers.setdefault("Referrer-Policy", "same-origin")
-        if app.config.get("SESSION_COOKIE_SECURE"):
-            resp.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        # Each header unless the view set its own; one pass over the few headers a response has, instead of a
+        # lookup per header (issue 11: every request pays for this).
+        present = {name.lower() for name, _value in resp.headers}
+        resp.headers.extend([(name, value) for lower, name, value in security_defaults if lower not in present])
         # hardening: nothing shown to a signed-in user (page or API) may stay in a browser or proxy cache, where
         # the next person at a shared computer would find it.
-        if request.endpoint != "static" and current_user and current_user.is_authenticated:
+        # Only a request that looked at its user can have made its answer for that user; asking here would load
+        # the user (session or token) for /healthz and every public page (issue 11). Flask-Login keeps the
+        # loaded user in g._login_user.
+        user = g.get("_login_user")
+        if request.endpoint != "static" and user is not None and user.is_authenticated:
             resp.headers["Cache-Control"] = "no-store"
             resp.headers.pop("Expires", None)
         return resp

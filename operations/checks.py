@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, g, has_app_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, String, and_, bindparam, case, event, extract, func, select
+from sqlalchemy import Integer, String, and_, bindparam, case, event, extract, func, literal_column, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
@@ -337,8 +337,9 @@ def _cap_statement(scoped: bool, exclude: bool, as_array: bool = False, single: 
     visit = func.coalesce(t.joint_with_id, t.id)
     counted_visit = case((visit != bindparam("exclude_visit"), visit)) if exclude else visit
     cond = and_(
-        t.kind.in_(tuple(sorted(qd.CAPPED_KINDS))),
-        t.status.in_(COUNTED_STATUSES),
+        # Constants written into the SQL: an IN of bound values is expanded when every check runs.
+        t.kind.in_([literal_column(f"'{k}'") for k in sorted(qd.CAPPED_KINDS)]),
+        t.status.in_([literal_column(f"'{s}'") for s in COUNTED_STATUSES]),
         t.date >= bindparam("start"),
         t.date <= bindparam("end"),
     )

@@ -13,7 +13,7 @@ from config import Config
 from extensions import db
 from models import AuditLog, Inspection
 from tests import quietdays_fixtures as qf
-from tests.factories import auth_headers, create_user, login
+from tests.factories import auth_headers, create_jurisdiction, create_user, login
 
 world, today = qf.world, qf.today
 PASSWORD = "correct horse battery"
@@ -121,6 +121,20 @@ def test_authenticated_pages_and_api_answers_are_not_stored(client, role):
 
 def test_anonymous_public_pages_keep_their_caching(client):
     assert client.get("/login").headers.get("Cache-Control") != "no-store"
+    assert client.get("/healthz").headers.get("Cache-Control") != "no-store"
+
+
+def test_a_public_page_shown_to_a_signed_in_user_is_not_stored(client):
+    """The header is set only when the request loaded its user (issue 11: /healthz loads none); a public page
+    renders the navigation with the user's name, so it loads the user and must not be stored either."""
+    user = create_user("secretariat", name="王秘书")
+    login(client, user)
+    code = create_jurisdiction().code
+    resp = client.get(f"/public/quiet-days/{code}")  # public; a signed-in user sees their name in the navigation
+    assert resp.status_code == 200 and "王秘书" in resp.get_data(as_text=True)
+    assert resp.headers.get("Cache-Control") == "no-store"
+    health = client.get("/healthz")  # public and made for nobody: may be cached like any probe answer
+    assert health.status_code == 200 and health.headers.get("Cache-Control") != "no-store"
 
 
 # --- complaint grounds ---------------------------------------------------------------------------------------

@@ -116,9 +116,29 @@ def test_login_limit_still_applies_when_other_views_skip_the_limiter(client, wor
     for _ in range(5):
         resp = client.post("/api/v1/auth/token", json={"email": world.admin.email, "password": "wrong"})
         assert resp.status_code == 401
+        assert resp.headers.get("X-RateLimit-Limit")  # the after-request hook still reports a checked limit
     assert client.post("/api/v1/auth/token", json={"email": world.admin.email, "password": "wrong"}).status_code \
         == 429
     headers = world.headers(world.inspector)
     for _ in range(10):  # no limit on checks
         assert client.get(f"/api/v1/check?uscc={world.ent.uscc}&date=2026-11-23&kind=routine",
                           headers=headers).status_code == 200
+
+
+def test_a_configured_default_limit_applies_to_every_request_again(client, world):
+    """Flask-Limiter's per-request hook is skipped while no default or application limit is set (app.py,
+    issue 11); configure one and undecorated views are limited again."""
+    from flask_limiter import Limit
+
+    from extensions import limiter
+
+    free = [client.get("/healthz") for _ in range(5)]  # no limit configured
+    assert all(r.status_code == 200 and "X-RateLimit-Limit" not in r.headers for r in free)
+    manager = limiter.limit_manager
+    manager.set_default_limits([Limit(limit_provider="3 per minute", key_function=limiter._key_func).bind(limiter)])
+    try:
+        answers = [client.get("/healthz").status_code for _ in range(4)]
+    finally:
+        manager.set_default_limits([])
+    assert answers == [200, 200, 200, 429]
+    assert client.get("/healthz").status_code == 200
