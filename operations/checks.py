@@ -33,6 +33,7 @@ from models.policy import PolicyException, QuietDayPolicy, policy_enterprises
 from models.user import User
 from operations.calendar import build_calendar, load_calendar
 from operations.errors import DomainError, Forbidden, NotFound
+from operations.fastsql import Prepared
 from operations.labels import field_label
 from operations.labels import register as register_labels
 from operations.validate import get_choice, get_date, get_str, invalid, reject_unknown
@@ -354,6 +355,12 @@ def _cap_statement(scoped: bool, exclude: bool, as_array: bool = False, single: 
             .where(cond).group_by(t.enterprise_id, year))
 
 
+@functools.cache
+def _single_cap_statement(exclude: bool) -> Prepared:
+    """The counts for one enterprise (a check, a booking, a month): run on the driver connection."""
+    return Prepared(_cap_statement(True, exclude, single=True))
+
+
 def cap_state(agency: qd.Agency, department_id: int, enterprises: Mapping[int, str], first_year: int,
               last_year: int, *, exclude_visit: int | None = None,
               juris: Jurisdictions | None = None) -> qd.CapState:
@@ -383,11 +390,14 @@ def cap_state(agency: qd.Agency, department_id: int, enterprises: Mapping[int, s
         params["ids"] = ids
     if exclude_visit is not None:
         params["exclude_visit"] = exclude_visit
-    stmt = _cap_statement(scoped, exclude_visit is not None, as_array, single)
+    if single:
+        rows = _single_cap_statement(exclude_visit is not None).all(params, conn)
+    else:
+        # fetchall: row-by-row fetching costs psycopg a check per row, seconds over a campaign's 30,000 groups.
+        rows = conn.execute(_cap_statement(scoped, exclude_visit is not None, as_array), params).all()
     by_agency: dict[tuple[str, str, int], int] = {}
     total: dict[tuple[str, int], int] = {}
-    # fetchall: row-by-row fetching costs psycopg a check per row, seconds over a campaign's 30,000 groups.
-    for eid, y, n_agency, n_total in conn.execute(stmt, params).all():
+    for eid, y, n_agency, n_total in rows:
         uscc = enterprises.get(eid)
         if uscc is None:
             continue
@@ -497,6 +507,7 @@ _ENTERPRISE_STMT = select(*_ENTERPRISE_COLUMNS, *_GEN_COLUMNS).where(_ENT.uscc =
 _ENTERPRISE_AGENCY_STMT = (select(*_ENTERPRISE_COLUMNS, *_AGENCY_COLUMNS, *_GEN_COLUMNS)
                            .select_from(Enterprise.__table__.outerjoin(_DEPT, _DEPT.c.code == bindparam("code")))
                            .where(_ENT.uscc == bindparam("uscc")))
+_ENTERPRISE, _ENTERPRISE_AGENCY = Prepared(_ENTERPRISE_STMT), Prepared(_ENTERPRISE_AGENCY_STMT)
 
 
 def _enterprise_and_snapshot(uscc: str, user: User | None = None,
@@ -510,13 +521,13 @@ def _enterprise_and_snapshot(uscc: str, user: User | None = None,
     if not isinstance(uscc, str) or not uscc or len(uscc) > 18:
         find_enterprise(uscc)  # raises NotFound
     if code is not None and user is not None and user.role in ("admin", "secretariat"):
-        row = db.session.connection().execute(_ENTERPRISE_AGENCY_STMT, {"uscc": uscc, "code": code}).first()
+        row = _ENTERPRISE_AGENCY.first({"uscc": uscc, "code": code})
         if row is None or row[6] is None:
             resolve_department(user, code)  # raises: unknown department
             find_enterprise(uscc)  # raises: unknown enterprise
             raise AssertionError("unreachable")
         return EnterpriseRow(*row[:6]), AgencyRow(*row[6:12]), snapshot(generation_key(row[12], row[13]))
-    row = db.session.connection().execute(_ENTERPRISE_STMT, {"uscc": uscc}).first()
+    row = _ENTERPRISE.first({"uscc": uscc})
     if row is None:
         find_enterprise(uscc)  # raises NotFound
         raise AssertionError("unreachable")

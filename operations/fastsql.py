@@ -1,0 +1,88 @@
+"""The few SELECTs every API request or check makes, run on the session's own driver connection (issue 11).
+
+SQLAlchemy's execution layer (execution context, result objects, events) costs about as much per statement as
+the SQL itself on an indexed lookup, and a check makes three of them. A :class:`Prepared` statement is the same
+Core ``select`` compiled once per dialect, with its parameter and result conversions taken from the column types
+(dates and booleans on SQLite), and run with the driver's cursor on the connection the ORM session is using: it
+sees the session's own uncommitted writes, within the same transaction, exactly like ``session.connection()
+.execute(stmt)`` did. Listeners of ``before_cursor_execute`` still see every statement (tests count them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Select
+from sqlalchemy.engine import Connection, Dialect
+
+from extensions import db
+
+
+class _Compiled:
+    __slots__ = ("bind_processors", "defaults", "order", "positional", "result_processors", "sql")
+
+    def __init__(self, stmt: Select, dialect: Dialect) -> None:
+        compiled = stmt.compile(dialect=dialect)
+        if compiled.post_compile_params or compiled.literal_execute_params:
+            raise ValueError("a prepared statement cannot expand parameters per execution")
+        self.sql: str = compiled.string
+        self.positional: bool = bool(compiled.positional)
+        self.order: Sequence[str] = tuple(compiled.positiontup or ())
+        # Literal values SQLAlchemy turned into anonymous parameters (the 1 of a CASE, a primary key).
+        self.defaults: dict[str, Any] = {name: bind.value for name, bind in compiled.binds.items()
+                                         if bind.value is not None and not bind.required}
+        self.bind_processors: dict[str, Callable[[Any], Any]] = {}
+        for name, bind in compiled.binds.items():
+            processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if processor is not None:
+                self.bind_processors[name] = processor
+        self.result_processors: list[Callable[[Any], Any] | None] = [
+            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in stmt.selected_columns
+        ]
+
+    def parameters(self, params: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
+        values = {**self.defaults, **params}
+        for name, processor in self.bind_processors.items():
+            if name in values:
+                values[name] = processor(values[name])
+        if self.positional:
+            return [values[name] for name in self.order]
+        return values
+
+
+class Prepared:
+    """A Core SELECT run on the session's driver connection; rows come back as tuples of converted values."""
+
+    def __init__(self, stmt: Select) -> None:
+        self.stmt = stmt
+        self._by_dialect: dict[str, _Compiled] = {}
+
+    def _compiled(self, dialect: Dialect) -> _Compiled:
+        found = self._by_dialect.get(dialect.name)
+        if found is None:
+            found = self._by_dialect[dialect.name] = _Compiled(self.stmt, dialect)
+        return found
+
+    def all(self, params: Mapping[str, Any], conn: Connection | None = None) -> list[tuple]:
+        conn = conn if conn is not None else db.session.connection()
+        compiled = self._compiled(conn.dialect)
+        args = compiled.parameters(params)
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            if conn._has_events or conn.engine._has_events:
+                conn.dispatch.before_cursor_execute(conn, cursor, compiled.sql, args, None, False)
+            cursor.execute(compiled.sql, args)
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
+        processors = compiled.result_processors
+        if not any(processors):
+            return [tuple(row) for row in rows]
+        return [tuple(value if p is None or value is None else p(value) for p, value in zip(processors, row,
+                                                                                            strict=True))
+                for row in rows]
+
+    def first(self, params: Mapping[str, Any], conn: Connection | None = None) -> tuple | None:
+        rows = self.all(params, conn)
+        return rows[0] if rows else None

@@ -1,0 +1,105 @@
+"""The per-request shortcuts of issue 11 give the same answers as the slow paths they replaced.
+
+- ``operations.fastsql.Prepared`` runs a Core SELECT on the session's driver connection: values converted as
+  SQLAlchemy would (dates, datetimes, booleans on SQLite), the session's uncommitted writes visible, listeners
+  told of every statement.
+- The API user kept per worker (``operations.auth``) is rebuilt as soon as the user or its agency changes, and
+  a revoked token or a deactivated user is refused on the very next request.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy import bindparam, event, select, update
+
+from extensions import db
+from models import Department, Enterprise, Inspection, User
+from models.user import ApiToken
+from operations.fastsql import Prepared
+from tests import quietdays_fixtures as qf
+
+world, today = qf.world, qf.today
+
+_INSPECTIONS = Prepared(
+    select(Inspection.__table__.c.id, Inspection.__table__.c.date, Inspection.__table__.c.created_at)
+    .where(Inspection.__table__.c.enterprise_id == bindparam("eid"), Inspection.__table__.c.date >= bindparam("d"))
+    .order_by(Inspection.__table__.c.id))
+_DEPARTMENT = Prepared(select(Department.__table__.c.code, Department.__table__.c.inspects,
+                              Department.__table__.c.annual_inspection_cap)
+                       .where(Department.__table__.c.code == bindparam("code")))
+
+
+def test_prepared_rows_equal_sqlalchemys_own(world):
+    db.session.add_all([Inspection(enterprise=world.ent, department=world.amr, date=date(2026, 11, d),
+                                   kind="routine", subject="x", status="planned") for d in (24, 25, 2)])
+    db.session.commit()
+    params = {"eid": world.ent.id, "d": date(2026, 11, 10)}
+    fast = _INSPECTIONS.all(params)
+    slow = [tuple(r) for r in db.session.connection().execute(_INSPECTIONS.stmt, params).all()]
+    assert fast == slow and len(fast) == 2  # the date parameter was compared as a date, not as text
+    assert all(isinstance(d, date) and isinstance(c, datetime) for _i, d, c in fast)
+    code, inspects, cap = _DEPARTMENT.first({"code": "zz-amr"})
+    assert (code, inspects, cap) == ("zz-amr", True, 2) and inspects is True  # a bool, not SQLite's 1
+    assert _DEPARTMENT.first({"code": "nobody"}) is None
+
+
+def test_prepared_sees_the_sessions_uncommitted_writes_and_is_counted(world):
+    db.session.add(Inspection(enterprise=world.ent, department=world.amr, date=date(2026, 12, 1), kind="routine",
+                              subject="x", status="planned"))
+    db.session.flush()  # in this transaction only
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        rows = _INSPECTIONS.all({"eid": world.ent.id, "d": date(2026, 12, 1)})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert len(rows) == 1 and len(seen) == 1 and "FROM inspections" in seen[0]
+    db.session.rollback()
+    assert _INSPECTIONS.all({"eid": world.ent.id, "d": date(2026, 12, 1)}) == []
+
+
+def test_a_statement_that_expands_per_execution_is_refused(ctx):
+    with pytest.raises(ValueError):
+        Prepared(select(Enterprise.id).where(Enterprise.id.in_(bindparam("ids", expanding=True))))._compiled(
+            db.engine.dialect)
+
+
+def _check(client, world, user, **extra):
+    query = "&".join(f"{k}={v}" for k, v in {"uscc": world.ent.uscc, "date": "2026-11-23", "kind": "routine",
+                                              **extra}.items())
+    return client.get(f"/api/v1/check?{query}", headers=world.headers(user))
+
+
+def test_the_kept_api_user_follows_changes_to_the_user_and_its_agency(client, world):
+    headers = world.headers(world.inspector)
+    assert _check(client, world, world.inspector).get_json()["department"] == "zz-amr"
+    # Moved to another agency behind the app's back (another worker, the CLI): the next request acts for it.
+    db.session.execute(update(User).where(User.id == world.inspector.id).values(department_id=world.em.id))
+    db.session.commit()
+    assert _check(client, world, world.inspector).get_json()["department"] == "zz-em"
+    # The agency itself changes: its new cap is used at once.
+    db.session.execute(update(Department).where(Department.id == world.em.id).values(annual_inspection_cap=1))
+    db.session.commit()
+    assert _check(client, world, world.inspector).get_json()["cap"]["limit"] == 1
+    # A new role: the inspector's routes close, the next request is refused.
+    db.session.execute(update(User).where(User.id == world.inspector.id).values(role="enterprise"))
+    db.session.commit()
+    assert client.get(f"/api/v1/check?uscc={world.ent.uscc}&date=2026-11-23&kind=routine",
+                      headers=headers).status_code == 403
+
+
+def test_a_revoked_token_or_a_deactivated_user_is_refused_on_the_next_request(client, world):
+    assert _check(client, world, world.inspector).status_code == 200
+    assert _check(client, world, world.admin, department="zz-amr").status_code == 200
+    db.session.execute(update(ApiToken).where(ApiToken.user_id == world.inspector.id)
+                       .values(revoked_at=datetime(2026, 11, 23)))
+    db.session.execute(update(User).where(User.id == world.admin.id).values(active=False))
+    db.session.commit()
+    assert _check(client, world, world.inspector).status_code == 401
+    assert _check(client, world, world.admin, department="zz-amr").status_code == 401
