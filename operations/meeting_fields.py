@@ -78,7 +78,6 @@ register(
         "reason": _l("Reason"),
         "meetings.counter_note": _l("Note"),
         "description": _l("Description"),
-        "q": _l("Search"),
         "meetings.from": _l("Meetings ending after"),
         "meetings.to": _l("Meetings starting before"),
         "minutes.from": _l("Older revision"),
