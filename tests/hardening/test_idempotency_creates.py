@@ -1,8 +1,8 @@
-"""Idempotency-Key on the other creates that have no natural key (test_idempotency.py covers bookings):
-meetings, meeting series, minutes issues, follow-up items and quiet-day policies. Without the key a retried
-request makes a second record (or, for a meeting with hosts, is refused as a conflict with the first); with it the
-retry gets the first answer, another body under the same key is refused, and parallel retries make one record.
-The decorated views and the OpenAPI document list the same operations."""
+"""Idempotency-Key on every create that has no natural key: inspections, meetings, meeting series, minutes
+issues, follow-up items and quiet-day policies. Without the key a retried request makes a second record (or is
+refused as a conflict with the first, so the client never learns it succeeded); with it the retry gets the first
+answer, another body under the same key is refused, and parallel retries make one record. The decorated views and
+the OpenAPI document list the same operations. (test_idempotency.py: the key's own rules, on bookings.)"""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from extensions import db
-from models import AuditLog, Meeting, MeetingSeries, MinutesIssue, QuietDayPolicy
+from models import AuditLog, Inspection, Meeting, MeetingSeries, MinutesIssue, QuietDayPolicy
 from models.followup import FollowUp
 from openapi import IDEMPOTENCY_KEY, IDEMPOTENT, build_openapi
 from operations import invitations
@@ -42,13 +42,17 @@ class Case:
     body: Callable[[Any], dict[str, Any]]
     other: dict[str, Any]  # what makes another request under the same key
     user: Callable[[Any], Any] = field(default=lambda w: w.sec)
+    refused_again: str | None = None  # the error a keyless repeat gets, where the first one blocks it
 
 
 CASES = [
+    Case("inspection", "world", Inspection, lambda w: "/api/v1/inspections",
+         lambda w: {"uscc": w.state_ent.uscc, "date": "2026-11-26", "kind": "routine", "subject": "重试测试"},
+         {"subject": "另一次检查"}, user=lambda w: w.inspector, refused_again="duplicate_inspection"),
     Case("meeting", "mworld", Meeting, lambda w: "/api/v1/meetings",
          lambda w: {"series_id": w.series.id, "title": "第一期早餐会", "starts_at": "2026-11-26T07:30:00+08:00",
                     "host_ids": [w.mayor.id], "venue": "市委小会议室"},
-         {"title": "另一期早餐会"}),
+         {"title": "另一期早餐会"}, refused_again="host_conflict"),
     Case("meeting series", "mworld", MeetingSeries, lambda w: "/api/v1/meeting-series",
          lambda w: {"name": "醴陵市政企“早餐会”", "jurisdiction_code": "430200", "kind": "breakfast"},
          {"kind": "lunch"}),
@@ -103,8 +107,9 @@ def test_without_a_key_the_same_request_twice_does_not_get_the_first_answer(clie
     first = _post(client, c, w, url, None)
     again = _post(client, c, w, url, None)
     assert first.status_code == 201
-    if c.name == "meeting":  # the hosts are busy with the first one now
-        assert again.status_code == 409 and again.get_json()["error"]["code"] == "host_conflict"
+    if c.refused_again:  # e.g. the hosts are busy with the first meeting now
+        assert again.status_code == 409 and again.get_json()["error"]["code"] == c.refused_again
+        assert _count(c.model) == before + 1
     else:
         assert again.status_code == 201 and again.get_json()["id"] != first.get_json()["id"]
         assert _count(c.model) == before + 2
@@ -118,6 +123,7 @@ def test_the_same_key_with_another_body_is_refused(client, case):
     assert resp.status_code == 422
     error = resp.get_json()["error"]
     assert error["code"] == "idempotency_key_reused" and error["details"]["field"] == "Idempotency-Key"
+    assert "幂等键" in error["message"]
     assert _count(c.model) == before + 1
 
 
@@ -126,7 +132,7 @@ def test_parallel_retries_with_one_key_make_one_record(app, client, case):
     before = _count(c.model)
     headers = {**w.headers(c.user(w)), "Idempotency-Key": "burst"}
     body = c.body(w)
-    results = run_parallel(app, 6, lambda cl, i: cl.post(url, json=body, headers=headers))
+    results = run_parallel(app, 8, lambda cl, i: cl.post(url, json=body, headers=headers))
     codes = statuses(results)
     assert all(code in (201, 409) for code in codes), codes
     assert 201 in codes
