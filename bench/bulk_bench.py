@@ -22,6 +22,9 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+# bench/ itself is on the path: it is the folder of the script run.
+from random_policies import random_exceptions, random_rules
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 N_ENTERPRISES = 10_000
@@ -64,20 +67,7 @@ def build(app) -> tuple[dict, list[str]]:
             {"uscc": u, "name": f"企业{i}", "jurisdiction_id": ids[districts[i % len(districts)]],
              "ownership": OWNERSHIPS[i % 5], "size": SIZES[(i // 5) % 6]} for i, u in enumerate(usccs)])
         ent_ids = list(db.session.scalars(select(Enterprise.id).order_by(Enterprise.id)))
-        rules = []
-        for i in range(N_POLICIES):
-            kind = i % 4
-            if kind == 0:
-                rules.append({"type": "weekdays", "weekdays": sorted(rng.sample(range(1, 8), rng.randint(1, 3)))})
-            elif kind == 1:
-                lo = rng.randint(1, 20)
-                rules.append({"type": "month_days", "from": lo, "to": rng.randint(lo, 31)})
-            elif kind == 2:
-                rules.append({"type": "first_workdays_open", "count": rng.randint(3, 10)})
-            else:
-                a = START + timedelta(days=rng.randint(0, 300))
-                rules.append({"type": "date_range", "from": a.isoformat(),
-                              "to": (a + timedelta(days=rng.randint(5, 60))).isoformat()})
+        rules = random_rules(rng, N_POLICIES, START, (0, 300))
         db.session.execute(insert(QuietDayPolicy), [
             {"jurisdiction_id": ids[JURISDICTIONS[1 + i % 5][0]], "title": f"政策{i}", "rule": rules[i],
              "valid_from": date(2025, 1, 1), "valid_until": None if i % 3 else date(2026, 9, 30),
@@ -90,14 +80,7 @@ def build(app) -> tuple[dict, list[str]]:
         db.session.execute(insert(policy_enterprises), [
             {"policy_id": pids[3 + 10 * k], "enterprise_id": eid}
             for k in range(5) for eid in rng.sample(ent_ids, 40)])
-        seen = set()
-        rows = []
-        while len(rows) < N_EXCEPTIONS:
-            pid, d = rng.choice(pids), START + timedelta(days=rng.randint(0, 364))
-            if (pid, d) not in seen:
-                seen.add((pid, d))
-                rows.append({"policy_id": pid, "date": d, "effect": rng.choice(("lift", "add")), "reason": "bench"})
-        db.session.execute(insert(PolicyException), rows)
+        db.session.execute(insert(PolicyException), random_exceptions(rng, pids, N_EXCEPTIONS, START, (0, 364)))
         db.session.execute(insert(Inspection), [
             {"enterprise_id": rng.choice(ent_ids), "department_id": dept.id,
              "date": START + timedelta(days=rng.randint(0, 300)), "kind": "routine", "subject": "bench",

@@ -20,18 +20,18 @@ from __future__ import annotations
 import http.client
 import os
 import random
-import re
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
+
+# bench/ itself is on the path: it is the folder of the script run.
+from gunicorn_load import Server, wrk
+from random_policies import random_exceptions, random_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -77,20 +77,7 @@ def build(app) -> dict[str, str]:
              "jurisdiction_id": ids[districts[i % len(districts)]], "ownership": OWNERSHIPS[i % 5],
              "size": "above_scale" if i % 3 == 0 else None} for i in range(N_ENTERPRISES)])
         ent_ids = list(db.session.scalars(select(Enterprise.id).order_by(Enterprise.id)))
-        rules = []
-        for i in range(N_POLICIES):
-            kind = i % 4
-            if kind == 0:
-                rules.append({"type": "weekdays", "weekdays": sorted(rng.sample(range(1, 8), rng.randint(1, 3)))})
-            elif kind == 1:
-                lo = rng.randint(1, 20)
-                rules.append({"type": "month_days", "from": lo, "to": rng.randint(lo, 31)})
-            elif kind == 2:
-                rules.append({"type": "first_workdays_open", "count": rng.randint(3, 10)})
-            else:
-                a = today + timedelta(days=rng.randint(-30, 300))
-                rules.append({"type": "date_range", "from": a.isoformat(),
-                              "to": (a + timedelta(days=rng.randint(5, 60))).isoformat()})
+        rules = random_rules(rng, N_POLICIES, today, (-30, 300))
         db.session.execute(insert(QuietDayPolicy), [
             {"jurisdiction_id": ids[JURISDICTIONS[1 + i % 5][0]], "title": f"宁静日政策第{i}号（民营企业）",
              "rule": rules[i], "valid_from": date(2025, 1, 1), "valid_until": None, "status": "active",
@@ -99,14 +86,7 @@ def build(app) -> dict[str, str]:
         pids = list(db.session.scalars(select(QuietDayPolicy.id).order_by(QuietDayPolicy.id)))
         db.session.execute(insert(policy_enterprises), [
             {"policy_id": pids[3 + 10 * k], "enterprise_id": ent_ids[0]} for k in range(5)])
-        seen: set[tuple[int, date]] = set()
-        rows = []
-        while len(rows) < N_EXCEPTIONS:
-            pid, d = rng.choice(pids), today + timedelta(days=rng.randint(-30, 400))
-            if (pid, d) not in seen:
-                seen.add((pid, d))
-                rows.append({"policy_id": pid, "date": d, "effect": rng.choice(("lift", "add")), "reason": "bench"})
-        db.session.execute(insert(PolicyException), rows)
+        db.session.execute(insert(PolicyException), random_exceptions(rng, pids, N_EXCEPTIONS, today, (-30, 400)))
         db.session.execute(insert(Inspection), [
             {"enterprise_id": ent_ids[0] if i % 50 == 0 else rng.choice(ent_ids), "department_id": dept.id,
              "date": today + timedelta(days=rng.randint(-30, 400)), "kind": "routine",
@@ -186,12 +166,6 @@ def json_baseline(app) -> float:
     return min(runs)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def get(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
@@ -203,14 +177,10 @@ def get(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[in
 
 
 def load_wrk(port: int, path: str, headers: dict[str, str], seconds: int) -> float:
-    cmd = ["wrk", "-t2", "-c8", f"-d{seconds}s"]
-    for k, v in headers.items():
-        cmd += ["-H", f"{k}: {v}"]
-    url = f"http://127.0.0.1:{port}{path}"
-    done = subprocess.run([*cmd, url], capture_output=True, text=True, check=True)  # noqa: S603
-    if "Non-2xx or 3xx" in done.stdout:
-        raise RuntimeError(f"errors under load:\n{done.stdout}")
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", done.stdout).group(1))
+    result = wrk(path, f"http://127.0.0.1:{port}{path}", seconds, headers, connections=8)
+    if result.errors:
+        raise RuntimeError(f"{result.errors} errors under load on {path}")
+    return result.rps
 
 
 def load_threads(port: int, path: str, headers: dict[str, str], seconds: int) -> float:
@@ -233,19 +203,10 @@ def load_threads(port: int, path: str, headers: dict[str, str], seconds: int) ->
 
 def throughput(db_url: str, tokens: dict[str, str]) -> tuple[float, dict[str, float], str]:
     """Requests per second of /healthz and of each feed's 304 path, interleaved, best of 2 runs each."""
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": db_url, "SECRET_KEY": "bench", "FEED_RATE_LIMIT": "100000000 per minute"}
-    server = subprocess.Popen(  # noqa: S603
-        [str(Path(sys.executable).parent / "gunicorn"), "-w", "2", "-k", "sync", "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning", "app:create_app()"],
-        cwd=ROOT, env=env, start_new_session=True)
+    server = Server("app:create_app()", {"DATABASE_URL": db_url, "SECRET_KEY": "bench",
+                                         "FEED_RATE_LIMIT": "100000000 per minute"}, ROOT)
+    port = server.port
     try:
-        for _ in range(100):
-            try:
-                if get(port, "/healthz")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.2)
         conds = {}
         for role, token in tokens.items():
             path = f"/feeds/{token}.ics"
@@ -266,8 +227,7 @@ def throughput(db_url: str, tokens: dict[str, str]) -> tuple[float, dict[str, fl
                 feeds[role].append(load(port, path, cond, DURATION_S))
         return max(trivial), {role: max(v) for role, v in feeds.items()}, tool
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        server.stop()
 
 
 def main() -> int:

@@ -20,92 +20,22 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
+
+# bench/ itself is on the path: it is the folder of the script run.
+from gunicorn_load import WORKERS, Result, Server, wrk
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/zq_scale")
 PROVINCE_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/zq_scale_bench")
-CONNECTIONS = 16
-WORKERS = 2
 CHECK_TARGET, HEALTHZ_TARGET, BULK_TARGET_S = 0.40, 0.70, 1.0
-BIN = Path(sys.executable).parent
-
-
-@dataclass
-class Result:
-    name: str
-    rps: float
-    p99_ms: float
-    errors: int
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """gunicorn with 2 sync workers on a free port, stopped on exit."""
-
-    def __init__(self, target: str, env: dict[str, str], cwd: Path) -> None:
-        self.port = _free_port()
-        self.proc = subprocess.Popen(  # noqa: S603 - fixed arguments
-            [str(BIN / "gunicorn"), "-w", str(WORKERS), "-b", f"127.0.0.1:{self.port}", "--log-level", "warning",
-             target],
-            cwd=cwd, env={**os.environ, **env})
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz" if "create_app" in target  # noqa: S310
-                                       else f"http://127.0.0.1:{self.port}/", timeout=2).read()
-                return
-            except OSError:
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError(f"gunicorn {target} did not start")
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-
-
-def wrk(name: str, url: str, duration: int, headers: dict[str, str] | None = None) -> Result:
-    args = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{duration}s", "--latency", "--timeout", "10s"]
-    for key, value in (headers or {}).items():
-        args += ["-H", f"{key}: {value}"]
-    out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout  # noqa: S603
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out)
-    assert p99 is not None, out
-    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
-    errors = 0
-    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    if non2xx:
-        errors += int(non2xx.group(1))
-    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    if sock:
-        errors += sum(int(x) for x in sock.groups())
-    return Result(name, rps, float(p99.group(1)) * scale, errors)
 
 
 def _get(url: str, headers: dict[str, str]) -> int:

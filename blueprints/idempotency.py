@@ -1,4 +1,7 @@
-"""`@idempotent` for API views that create something (bookings; meetings and follow-ups can apply it too).
+"""`@idempotent` for API views that create a record with no natural key, where a retry would make a second one
+(inspections, meetings, meeting series, minutes issues, follow-up items, quiet-day policies; openapi.IDEMPOTENT
+documents the same list). Creates keyed by a unique value (a credit code, a department code, an e-mail) need
+none: their retry is a 409 `duplicate` naming the record that won.
 
     @api.route("/inspections", methods=["POST"])
     @roles(*PLANNERS)
@@ -47,4 +50,5 @@ def idempotent(view: F) -> F:
         idempotency.finish(user_id, key, resp.status_code, resp.get_data(as_text=True), resp.content_type or "")
         return resp
 
+    wrapper.idempotent = True  # type: ignore[attr-defined]  # read by the test that the OpenAPI list agrees
     return wrapper  # type: ignore[return-value]

@@ -16,8 +16,16 @@ FEATURES += (openapi.feeds,)  # feeds
 FEATURES += (followups_doc,)  # followups
 
 
-# hardening: create operations that accept an Idempotency-Key (blueprints/idempotency.py); add yours here.
-IDEMPOTENT = (("/api/v1/inspections", "post"),)
+# Create operations that accept an Idempotency-Key: the views decorated with blueprints/idempotency.idempotent
+# (tests/hardening/test_idempotency.py checks that the two lists agree).
+IDEMPOTENT = (
+    ("/api/v1/inspections", "post"),
+    ("/api/v1/meetings", "post"),
+    ("/api/v1/meeting-series", "post"),
+    ("/api/v1/meetings/{meeting_id}/issues", "post"),
+    ("/api/v1/follow-ups", "post"),
+    ("/api/v1/quiet-day-policies", "post"),
+)
 IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key", "in": "header", "required": False,
     "schema": {"type": "string", "minLength": 1, "maxLength": 200},

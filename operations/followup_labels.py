@@ -78,6 +78,8 @@ register(
         "follow_ups.level": _l("Assignment level"),
         "follow_ups.warning": _l("Warning"),
         "follow_ups.sort": _l("Order"),
+        # "workdays" bare is the calendar notice's make-up working days.
+        "follow_ups.workdays": _l("Time limit (working days)"),
         "follow_up_extensions.decision": _l("Decision"),
         "source": _l("Source"),
         "meeting_id": _l("Meeting"),
@@ -85,7 +87,6 @@ register(
         "lead_department": _l("Lead department"),
         "assist_departments": _l("Assisting departments"),
         "level": _l("Assignment level"),
-        "workdays": _l("Time limit (working days)"),
         "assigned_on": _l("Assignment date"),
         "resolution": _l("Resolution"),
         "rating": _l("Rating"),

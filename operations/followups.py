@@ -26,6 +26,7 @@ from operations import followup_labels as _labels
 from operations.calendar import load_calendar
 from operations.errors import DomainError, Forbidden, NotFound
 from operations.labels import field_label
+from operations.meeting_fields import qualified
 from operations.validate import (
     get_date,
     get_int,
@@ -257,7 +258,8 @@ def create(user: User, data: Mapping[str, Any]) -> FollowUp:
         raise invalid("assist_departments", _("The lead department cannot also assist."))
     level = _labels.get_choice(data, "level", tuple(fr.LEVEL_WORKDAYS), "follow_ups.level", required=False,
                                default="immediate")
-    workdays = get_int(data, "workdays", required=False, minimum=1, maximum=fr.MAX_WORKDAYS)
+    workdays = qualified(get_int, data, "workdays", "follow_ups.workdays", required=False, minimum=1,
+                         maximum=fr.MAX_WORKDAYS)
     today = checks.local_today()
     assigned_on = get_date(data, "assigned_on", required=False, default=today)
     if assigned_on > today:

@@ -15,9 +15,49 @@ FIELD_LABELS: dict[str, Any] = {}
 CHOICE_LABELS: dict[str, dict[Any, Any]] = {}
 
 
+class LabelConflict(ValueError):
+    """A code registered again with another label: raised at import time, so the app does not start."""
+
+
+def _says(label: Any) -> Any:
+    """What a label says in every locale: a lazy string's gettext function, msgid and arguments (comparing the
+    strings themselves would compare one locale's translations, or fail outside a request)."""
+    func = getattr(label, "_func", None)
+    if func is None:
+        return label
+    return getattr(func, "__name__", func), label._args, sorted(label._kwargs.items())
+
+
+def _msgid(label: Any) -> str:
+    args = getattr(label, "_args", None)
+    return repr(args[-1] if args else label)
+
+
 def register(fields: Mapping[str, Any] | None = None,
              choices: Mapping[str, Mapping[Any, Any]] | None = None) -> None:
-    """Add field labels ({code: _l("Label")}) and choice names ({field: {code: _l("Name")}})."""
+    """Add field labels ({code: _l("Label")}) and choice names ({field: {code: _l("Name")}}).
+
+    The registry is global by code: a code registered again with another label used to let the last import
+    win, so one form's message named another form's field (the calendar's make-up working days read as a
+    follow-up's time limit). That refuses to import now; a code that means different things on different forms
+    is registered as "<table>.<column>" and validated through `operations.meeting_fields.qualified`.
+    Registering the same msgid again is fine (several modules name "uscc" alike). Nothing is added when any
+    entry conflicts."""
+    conflicts = [
+        f"field {code!r}: {_msgid(FIELD_LABELS[code])} and {_msgid(label)}"
+        for code, label in (fields or {}).items()
+        if code in FIELD_LABELS and _says(FIELD_LABELS[code]) != _says(label)
+    ]
+    for field, names in (choices or {}).items():
+        known = CHOICE_LABELS.get(field, {})
+        conflicts += [
+            f"choice {field!r}={code!r}: {_msgid(known[code])} and {_msgid(name)}"
+            for code, name in names.items()
+            if code in known and _says(known[code]) != _says(name)
+        ]
+    if conflicts:
+        raise LabelConflict("registered twice with different labels (qualify the code as "
+                            "\"<table>.<column>\"): " + "; ".join(conflicts))
     FIELD_LABELS.update(fields or {})
     for field, names in (choices or {}).items():
         CHOICE_LABELS.setdefault(field, {}).update(names)

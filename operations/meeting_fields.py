@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 
 from operations.errors import DomainError
 from operations.labels import field_label, register
-from operations.validate import MISSING, get_choice, invalid
+from operations.validate import MISSING, get_choice, given, invalid
 from rules import meetings as rules
 
 MEETING_KIND_LABELS = {
@@ -78,7 +78,6 @@ register(
         "reason": _l("Reason"),
         "meetings.counter_note": _l("Note"),
         "description": _l("Description"),
-        "q": _l("Search"),
         "meetings.from": _l("Meetings ending after"),
         "meetings.to": _l("Meetings starting before"),
         "minutes.from": _l("Older revision"),
@@ -121,12 +120,8 @@ def parse_datetime(value: Any, field: str) -> datetime:
 
 
 def get_datetime(data: Mapping[str, Any], field: str, *, required: bool = True) -> datetime | None:
-    value = data.get(field, MISSING)
-    if value is MISSING or value is None or value == "":
-        if required:
-            raise invalid(field, _("%(field)s is required.", field=field_label(field)), "missing_field")
-        return None
-    return parse_datetime(value, field)
+    value = given(data, field, required=required)
+    return None if value is MISSING else parse_datetime(value, field)
 
 
 def qualified(getter: Callable[..., Any], data: Mapping[str, Any], field: str, key: str, **kw: Any) -> Any:

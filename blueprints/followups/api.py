@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from access import roles
 from blueprints.apiutil import json_body, paginate
+from blueprints.idempotency import idempotent
 from operations import followup_ledger as ledger
 from operations import followup_loop as loop
 from operations import followup_stats as stats
@@ -31,6 +32,7 @@ def _item(item_id: int, status: int = 200):
 
 @api.route("/follow-ups", methods=["POST"])
 @roles("admin", "secretariat", "enterprise")
+@idempotent  # only an item from a minutes issue is unique; a retried request or hotline call would repeat
 def create():
     item = followups.create(current_user, json_body())
     return _item(item.id, 201)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from access import authenticated, roles
 from blueprints.apiutil import json_body, paginate
+from blueprints.idempotency import idempotent
 from models.meeting import MEETING_KINDS, MEETING_STATUSES, Invitation, Meeting, MeetingSeries
 from operations import bookings, invitations, meetings, minutes, notices, visits
 from operations.errors import Forbidden
@@ -38,6 +39,7 @@ def _meeting(m) -> dict:
 
 @api.route("/meeting-series", methods=["POST"])
 @roles(*EDITORS)
+@idempotent  # no unique name: a retry would start a second series
 def create_series():
     series = meetings.create_series(current_user, json_body())
     return jsonify(meetings.series_json(series)), 201
@@ -54,6 +56,7 @@ def list_series():
 
 @api.route("/meetings", methods=["POST"])
 @roles(*EDITORS)
+@idempotent  # a retry would book a second session, or be refused as a conflict with the first
 def book():
     return jsonify(_meeting(bookings.book(current_user, json_body()))), 201
 
@@ -213,6 +216,7 @@ def minutes_diff(meeting_id: int):
 
 @api.route("/meetings/<int:meeting_id>/issues", methods=["POST"])
 @roles(*EDITORS)
+@idempotent  # issues are numbered, not keyed: a retry would raise the issue twice
 def raise_issue(meeting_id: int):
     meetings.get_meeting(meeting_id)
     return jsonify(minutes.issue_json(minutes.add_issue(current_user, meeting_id, json_body()))), 201

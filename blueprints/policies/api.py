@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from access import authenticated, roles
 from blueprints.apiutil import json_body, paginate
+from blueprints.idempotency import idempotent
 from operations import policies
 
 api = Blueprint("policies_api", __name__)
@@ -21,6 +22,7 @@ def _json(row) -> dict:
 
 @api.route("/quiet-day-policies", methods=["POST"])
 @roles(*WRITERS)
+@idempotent  # policies have no natural key: a retry would publish the same rule twice
 def create():
     row = policies.create_policy(json_body())
     return jsonify(_json(row)), 201

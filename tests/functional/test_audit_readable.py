@@ -94,7 +94,7 @@ def test_long_list_shows_what_was_added_and_removed(client, admin):
                              "workdays": []})
     html = client.get("/admin/audit?entity=calendar_year&action=update").get_data(as_text=True)
     row = _rows(html)[0]
-    assert "法定节假日" in row
+    assert "放假日期" in row  # as the calendar form labels the field (放假日期，每行一个)
     assert "移除：2031-10-07" in row and "新增：2031-10-09" in row
     assert "2031-10-01" not in row  # the unchanged part of the list is not repeated
 
