@@ -6,7 +6,7 @@ import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask import Flask, abort, g, jsonify, render_template, request, session
+from flask import Flask, abort, current_app, g, jsonify, render_template, request, session
 from flask.globals import request_ctx
 from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSessionInterface
@@ -49,8 +49,23 @@ class JSONProvider(DefaultJSONProvider):
             raise ValueError("JSON nested too deeply") from None
 
 
+class Zhengqi(Flask):
+    def ensure_sync(self, func: Callable) -> Callable:
+        # Flask asks inspect whether each hook is a coroutine function on every request, ten times per request
+        # here; the answer never changes for a function, so it is remembered (issue 11).
+        cache: dict[Callable, Callable] = self.__dict__.setdefault("_sync_functions", {})
+        try:
+            return cache[func]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable callable: ask every time
+            return super().ensure_sync(func)
+        sync = cache[func] = super().ensure_sync(func)
+        return sync
+
+
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=True)
+    app = Zhengqi(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=True)
     app.json = JSONProvider(app)
     app.url_map.converters["int"] = IntegerConverter
     app.config.from_object(Config())
@@ -244,9 +259,21 @@ def reject_nul() -> None:
         abort(400)
 
 
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def before_request() -> object:
+    """The app's own checks, in one hook: malformed input, CSRF on forms, then who may use the view."""
+    reject_nul()
+    # Flask-WTF's default hook (WTF_CSRF_CHECK_DEFAULT, off in Config) looked up exemptions on every request
+    # before looking at the method; forms are only posted (issue 11).
+    if request.method in UNSAFE_METHODS and current_app.config.get("WTF_CSRF_ENABLED", True):
+        csrf.protect(apply_exemptions=True)
+    return access.enforce()
+
+
 def register_hooks(app: Flask) -> None:
-    app.before_request(reject_nul)
-    app.before_request(access.enforce)
+    app.before_request(before_request)
 
     defaults = [("Content-Security-Policy", CSP), ("X-Content-Type-Options", "nosniff"),
                 ("X-Frame-Options", "DENY"), ("Referrer-Policy", "same-origin")]
@@ -258,8 +285,11 @@ def register_hooks(app: Flask) -> None:
     def security_headers(resp):
         # Each header unless the view set its own; one pass over the few headers a response has, instead of a
         # lookup per header (issue 11: every request pays for this).
-        present = {name.lower() for name, _value in resp.headers}
-        resp.headers.extend([(name, value) for lower, name, value in security_defaults if lower not in present])
+        headers = resp.headers
+        present = {name.lower() for name, _value in headers}
+        for lower, name, value in security_defaults:
+            if lower not in present:
+                headers.add(name, value)
         # hardening: nothing shown to a signed-in user (page or API) may stay in a browser or proxy cache, where
         # the next person at a shared computer would find it.
         # Only a request that looked at its user can have made its answer for that user; asking here would load

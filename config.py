@@ -65,6 +65,9 @@ class Config:
         # connection, and the ping is one more statement on every request (issue 11).
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": not self.SQLALCHEMY_DATABASE_URI.startswith("sqlite")}
         self.WTF_CSRF_TIME_LIMIT = None
+        # Checked by app.before_request for the methods that change something (issue 11: the default hook did
+        # its exemption lookups for every GET too).
+        self.WTF_CSRF_CHECK_DEFAULT = False
         self.LOGIN_RATE_LIMIT = env.get("LOGIN_RATE_LIMIT", "5 per minute")
         # hardening
         # API tokens end after this many days; a new one is created on the profile page or POST /auth/token.
