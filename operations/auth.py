@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import bindparam, delete, func, select, update
@@ -90,6 +91,7 @@ _TOKEN = Prepared(_TOKEN_STMT)
 _N_USER, _N_DEPT = len(_USER_ATTRS), len(_DEPT_ATTRS)
 _ACTIVE = [k for k, _c in _USER_ATTRS].index("active")
 _USER_CACHE = "zhengqi.api_users"
+_USER_MAPPER, _DEPT_MAPPER = sa_inspect(User), sa_inspect(Department)
 _USER_CACHE_MAX = 1024
 
 
@@ -119,33 +121,43 @@ def user_for_token(token: str) -> User | None:
 
 
 def _attached_user(token_hash: str, columns: tuple) -> User:
-    """The token's user as an ORM object in this session, from the columns just read (no second query)."""
-    user_id = columns[0]
-    present = db.session.identity_map.get(sa_inspect(User).identity_key_from_primary_key((user_id,)))
+    """The token's user as an ORM object in this session, built from the columns just read (no second query).
+
+    Built the way the ORM builds a loaded row (values straight into the instance, then marked loaded), not
+    with ``User(...)`` or ``session.merge``: those run attribute events and cascades, a tenth of a check.
+    """
+    session = db.session()
+    present = session.identity_map.get(_USER_MAPPER.identity_key_from_primary_key((columns[0],)))
     if present is not None:  # already in this session (a CLI or test caller): its own object, changes and all
         return present  # type: ignore[return-value]
-    cache: dict[str, tuple[tuple, User]] = (current_app.extensions.setdefault(_USER_CACHE, {})
-                                            if has_app_context() else {})
+    cache: dict[str, tuple[tuple, dict, dict | None]] = (current_app.extensions.setdefault(_USER_CACHE, {})
+                                                         if has_app_context() else {})
     kept = cache.get(token_hash)
     if kept is None or kept[0] != columns:
-        kept = (columns, _detached_user(columns))
+        user_values = {key: value for (key, _c), value in zip(_USER_ATTRS, columns[:_N_USER], strict=True)}
+        dept_values = (None if columns[_N_USER] is None else
+                       {key: value for (key, _c), value in zip(_DEPT_ATTRS, columns[_N_USER:], strict=True)})
+        kept = (columns, user_values, dept_values)
         if len(cache) >= _USER_CACHE_MAX:
             cache.clear()
         cache[token_hash] = kept
-    # A copy for this session; the kept object stays detached and unchanged, whatever the request does.
-    return db.session.merge(kept[1], load=False)
-
-
-def _detached_user(columns: tuple) -> User:
-    user = User(**{key: value for (key, _c), value in zip(_USER_ATTRS, columns[:_N_USER], strict=True)})
     department = None
-    if columns[_N_USER] is not None:
-        department = Department(**{key: value for (key, _c), value in zip(_DEPT_ATTRS, columns[_N_USER:],
-                                                                           strict=True)})
-        make_transient_to_detached(department)
+    if kept[2] is not None:
+        department = (session.identity_map.get(_DEPT_MAPPER.identity_key_from_primary_key((kept[2]["id"],)))
+                      or _as_loaded(_DEPT_MAPPER, kept[2]))
+    user = _USER_MAPPER.class_manager.new_instance()
+    user.__dict__.update(kept[1])
     set_committed_value(user, "department", department)
     make_transient_to_detached(user)
+    session.add(user)  # persistent, no SQL; its agency comes along
     return user
+
+
+def _as_loaded(mapper: Any, values: dict) -> Any:
+    obj = mapper.class_manager.new_instance()
+    obj.__dict__.update(values)
+    make_transient_to_detached(obj)
+    return obj
 
 
 def _revoke(row: ApiToken) -> None:
