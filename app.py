@@ -99,11 +99,14 @@ def select_locale() -> str:
 
 def register_extensions(app: Flask) -> None:
     import models  # noqa: F401  (registers the tables with the metadata)
-    from operations import concurrency
+    from operations import concurrency, connections
 
     concurrency.install()
 
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            connections.install(engine)
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: app.config["TIMEZONE"])

@@ -61,9 +61,10 @@ class Config:
         # "Production"). BEHIND_PROXY=1 is the older spelling of one hop.
         self.TRUSTED_PROXIES = int(env.get("TRUSTED_PROXIES") or (1 if env.get("BEHIND_PROXY") == "1" else 0))
         self.MAX_CONTENT_LENGTH = 10 * 1024 * 1024
-        # A ping before every checkout guards against a restarted PostgreSQL; a SQLite file cannot drop the
-        # connection, and the ping is one more statement on every request (issue 11).
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": not self.SQLALCHEMY_DATABASE_URI.startswith("sqlite")}
+        # A restarted PostgreSQL is noticed by pinging connections that sat idle in the pool longer than this
+        # (operations/connections.py), not with a ping before every checkout: one more round trip on every
+        # request (issue 11). A SQLite file cannot drop the connection.
+        self.DB_PING_AFTER_IDLE_SECONDS = float(env.get("DB_PING_AFTER_IDLE_SECONDS", "10"))
         self.WTF_CSRF_TIME_LIMIT = None
         # Checked by app.before_request for the methods that change something (issue 11: the default hook did
         # its exemption lookups for every GET too).

@@ -74,7 +74,7 @@ def issue_token(user: User, name: str = "") -> str:
 
 
 # One query for the token, its user and the user's agency: every API request starts here, and a check is held
-# to three queries in all (operations/checks.py). Read as plain columns on the tables (an ORM load of the user
+# to two queries in all (operations/checks.py). Read as plain columns on the tables (an ORM load of the user
 # and its agency was a fifth of a check's time, issue 11); the ORM user that becomes current_user is a copy of
 # one kept per worker, attached without a query when the columns just read are exactly the ones it was built
 # from, so a change to the user or its agency (role, agency, deactivation, password) is seen at once.

@@ -366,7 +366,7 @@ def cap_state(agency: qd.Agency, department_id: int, enterprises: Mapping[int, s
               juris: Jurisdictions | None = None) -> qd.CapState:
     """Counted routine/random inspections per enterprise and year, by this agency and by all agencies.
 
-    One grouped query for both counts (a single check costs three queries in all). Joined inspections
+    One grouped query for both counts (a check reads them with its enterprise instead, see `check`). Joined inspections
     (joint_with) are one visit for the enterprise, so the all-agency count counts distinct visits.
     ``exclude_visit`` leaves out one visit: a booking that joins an existing visit adds no visit of its own.
     """
@@ -503,35 +503,52 @@ _GEN_COLUMNS = (select(_GEN.generation).where(_GEN.id == 1).scalar_subquery().la
                 select(_GEN.nonce).where(_GEN.id == 1).scalar_subquery().label("qd_nonce"))
 # Built once, on table columns: SQLAlchemy memoises a statement's cache key on the object, and a Core statement
 # skips the ORM's compile and result layers; together a good part of a check's cost in Python.
+
+
+def _cap_count_columns(department_id: Any) -> tuple[Any, ...]:
+    """A check's cap counts as columns of its enterprise lookup (issue 11: one round trip fewer): for each of
+    the two years a check's look-ahead can touch, the agency's counted inspections of this enterprise and all
+    agencies' counted visits, like `_cap_statement`."""
+    t = Inspection.__table__.c
+    visit = func.coalesce(t.joint_with_id, t.id)
+    out = []
+    for n in (1, 2):
+        counted = and_(
+            t.enterprise_id == _ENT.id,
+            t.kind.in_([literal_column(f"'{k}'") for k in sorted(qd.CAPPED_KINDS)]),
+            t.status.in_([literal_column(f"'{s}'") for s in COUNTED_STATUSES]),
+            t.date >= bindparam(f"start{n}"),
+            t.date <= bindparam(f"end{n}"),
+        )
+        out.append(select(func.count()).where(counted, t.department_id == department_id)
+                   .scalar_subquery().label(f"agency{n}"))
+        out.append(select(func.count(func.distinct(visit))).where(counted).scalar_subquery().label(f"total{n}"))
+    return tuple(out)
+
+
+# Built once, on table columns: compiled once per dialect and run on the driver connection (operations.fastsql).
 _ENTERPRISE_STMT = select(*_ENTERPRISE_COLUMNS, *_GEN_COLUMNS).where(_ENT.uscc == bindparam("uscc"))
-_ENTERPRISE_AGENCY_STMT = (select(*_ENTERPRISE_COLUMNS, *_AGENCY_COLUMNS, *_GEN_COLUMNS)
-                           .select_from(Enterprise.__table__.outerjoin(_DEPT, _DEPT.c.code == bindparam("code")))
+_ENTERPRISE_COUNTS_STMT = (select(*_ENTERPRISE_COLUMNS, *_GEN_COLUMNS,
+                                  *_cap_count_columns(bindparam("department_id")))
                            .where(_ENT.uscc == bindparam("uscc")))
-_ENTERPRISE, _ENTERPRISE_AGENCY = Prepared(_ENTERPRISE_STMT), Prepared(_ENTERPRISE_AGENCY_STMT)
+_ENTERPRISE_AGENCY_COUNTS_STMT = (select(*_ENTERPRISE_COLUMNS, *_AGENCY_COLUMNS, *_GEN_COLUMNS,
+                                         *_cap_count_columns(_DEPT.c.id))
+                                  .select_from(Enterprise.__table__.outerjoin(_DEPT, _DEPT.c.code == bindparam("code")))
+                                  .where(_ENT.uscc == bindparam("uscc")))
+_ENTERPRISE = Prepared(_ENTERPRISE_STMT)
+_ENTERPRISE_COUNTS = Prepared(_ENTERPRISE_COUNTS_STMT)
+_ENTERPRISE_AGENCY_COUNTS = Prepared(_ENTERPRISE_AGENCY_COUNTS_STMT)
 
 
-def _enterprise_and_snapshot(uscc: str, user: User | None = None,
-                             code: str | None = None) -> tuple[EnterpriseRow, AgencyRow | None, Snapshot]:
-    """The enterprise, the agency named by ``code`` (admin and secretariat) and the snapshot, in one query.
-
-    The generation rides along the enterprise lookup, and the department is joined on its code, so a check
-    costs three queries in all (token with user, this, caps). Anything not found falls back to the plain
-    lookups, which raise the usual errors in the usual order (department first).
-    """
+def _enterprise_and_snapshot(uscc: str) -> tuple[EnterpriseRow, Snapshot]:
+    """The enterprise and the snapshot of its generation, in one query (the generation rides along)."""
     if not isinstance(uscc, str) or not uscc or len(uscc) > 18:
         find_enterprise(uscc)  # raises NotFound
-    if code is not None and user is not None and user.role in ("admin", "secretariat"):
-        row = _ENTERPRISE_AGENCY.first({"uscc": uscc, "code": code})
-        if row is None or row[6] is None:
-            resolve_department(user, code)  # raises: unknown department
-            find_enterprise(uscc)  # raises: unknown enterprise
-            raise AssertionError("unreachable")
-        return EnterpriseRow(*row[:6]), AgencyRow(*row[6:12]), snapshot(generation_key(row[12], row[13]))
     row = _ENTERPRISE.first({"uscc": uscc})
     if row is None:
         find_enterprise(uscc)  # raises NotFound
         raise AssertionError("unreachable")
-    return EnterpriseRow(*row[:6]), None, snapshot(generation_key(row[6], row[7]))
+    return EnterpriseRow(*row[:6]), snapshot(generation_key(row[6], row[7]))
 
 
 def _kind(args: Mapping[str, Any], *, required: bool = True) -> str | None:
@@ -539,20 +556,60 @@ def _kind(args: Mapping[str, Any], *, required: bool = True) -> str | None:
 
 
 def check(user: User, args: Mapping[str, Any]) -> dict[str, Any]:
-    """GET /api/v1/check and the inspector's check page."""
+    """GET /api/v1/check and the inspector's check page.
+
+    Three queries in all: the token with its user, then one for the enterprise, the quiet-day generation, the
+    agency named by ``department`` (admin and secretariat) and the cap counts of the two years the answer can
+    touch. Anything not found falls back to the plain lookups, which raise the usual errors in the usual order
+    (department first).
+    """
     uscc = get_str(args, "uscc", max_len=18)
     d = get_date(args, "date")
     kind = _kind(args)
     code = get_str(args, "department", required=False, max_len=40)
+    if not isinstance(uscc, str) or not uscc or len(uscc) > 18:
+        find_enterprise(uscc)  # raises NotFound
+    first, last = d.year, (d + timedelta(days=MAX_DAYS - 1)).year
+    years = {"uscc": uscc, "start1": date(first, 1, 1), "end1": date(first, 12, 31),
+             "start2": date(last, 1, 1), "end2": date(last, 12, 31)}
+    dept: Department | AgencyRow
     if user.role in ("admin", "secretariat") and code:
-        ent, named, snap = _enterprise_and_snapshot(uscc, user, code)
+        row = _ENTERPRISE_AGENCY_COUNTS.first({**years, "code": code})
+        if row is None or row[6] is None:
+            resolve_department(user, code)  # raises: unknown department
+            find_enterprise(uscc)  # raises: unknown enterprise
+            raise AssertionError("unreachable")
+        ent, named, gen, counts = EnterpriseRow(*row[:6]), AgencyRow(*row[6:12]), row[12:14], row[14:18]
         dept = resolve_department(user, code, found=named)
     else:
         dept = resolve_department(user, code)  # refuses before the enterprise is looked up, as always
-        ent, _none, snap = _enterprise_and_snapshot(uscc)
-    out = result_json(check_one(ent, d, kind, dept, snap=snap), dept)
+        row = _ENTERPRISE_COUNTS.first({**years, "department_id": dept.id})
+        if row is None:
+            find_enterprise(uscc)  # raises NotFound
+            raise AssertionError("unreachable")
+        ent, gen, counts = EnterpriseRow(*row[:6]), row[6:8], row[8:12]
+    snap = snapshot(generation_key(*gen))
+    agency = agency_input(dept, snap.jurisdictions)
+    caps = _caps_from_counts(agency, snap.jurisdictions, ent.uscc,
+                             {first: counts[0:2], last: counts[2:4]})
+    result = snap.engine.check(enterprise_input(ent, snap.jurisdictions), d, kind, agency, caps)
+    out = result_json(result, dept)
     out["enterprise_name"] = ent.name
     return out
+
+
+def _caps_from_counts(agency: qd.Agency, juris: Jurisdictions, uscc: str,
+                      counts: Mapping[int, Sequence[int]]) -> qd.CapState:
+    """The same CapState `cap_state` builds, from counts read with the enterprise."""
+    want_agency = agency.annual_cap is not None
+    want_total = bool(juris.caps)
+    if not (want_agency or want_total):
+        return qd.CapState()
+    by_agency = {(uscc, agency.code, y): n_agency for y, (n_agency, _t) in counts.items()
+                 if want_agency and n_agency}
+    total = {(uscc, y): n_total for y, (_a, n_total) in counts.items() if want_total and n_total}
+    return qd.CapState(jurisdiction_caps=dict(juris.caps) if want_total else {}, used_by_agency=by_agency,
+                       used_total=total)
 
 
 def _range(args: Mapping[str, Any]) -> tuple[date, date]:
@@ -572,7 +629,7 @@ def days(user: User, uscc: str, args: Mapping[str, Any]) -> dict[str, Any]:
     Enterprise users ask about their own enterprise only; for them kind and department are optional, and
     without both ``allowed`` is null (only ``protected`` means something without an agency and kind).
     """
-    ent, _none, snap = _enterprise_and_snapshot(uscc)
+    ent, snap = _enterprise_and_snapshot(uscc)
     if user.role == "enterprise" and user.enterprise_id != ent.id:
         raise Forbidden(_("You may only see your own enterprise."))
     start, end = _range(args)

@@ -103,3 +103,31 @@ def test_a_revoked_token_or_a_deactivated_user_is_refused_on_the_next_request(cl
     db.session.commit()
     assert _check(client, world, world.inspector).status_code == 401
     assert _check(client, world, world.admin, department="zz-amr").status_code == 401
+
+
+@pytest.mark.parametrize("day", ["2026-03-02", "2026-12-21"])
+def test_the_cap_counts_read_with_the_enterprise_equal_the_booking_paths(client, world, day):
+    """A check reads its cap counts with the enterprise (one query); a booking counts them with `cap_state`. Both
+    must agree, across a year boundary, with joint visits and other agencies' inspections."""
+    from operations import checks
+
+    world.zhuzhou.annual_inspection_cap = 4
+    db.session.commit()
+    rows = []
+    for i, (d, dept) in enumerate([(date(2026, 2, 3), world.amr), (date(2026, 5, 6), world.em),
+                                   (date(2027, 1, 12), world.amr), (date(2027, 3, 9), world.em),
+                                   (date(2027, 4, 1), world.province)]):
+        rows.append(Inspection(enterprise=world.ent, department=dept, date=d, kind="routine", subject=f"x{i}",
+                               status="completed"))
+    db.session.add_all(rows)
+    db.session.flush()
+    db.session.add(Inspection(enterprise=world.ent, department=world.em, date=date(2027, 1, 12), kind="routine",
+                              subject="joint", status="completed", joint_with_id=rows[2].id))  # one visit
+    db.session.commit()
+    for user, extra in ((world.inspector, {}), (world.admin, {"department": "zz-amr"})):
+        answer = _check(client, world, user, **extra, date=day).get_json()
+        booking = checks.check_one(checks.find_enterprise(world.ent.uscc), date.fromisoformat(day), "routine",
+                                   checks.find_department("zz-amr"))
+        expected = checks.result_json(booking, checks.find_department("zz-amr"))
+        assert {k: answer[k] for k in expected} == expected
+        assert answer["cap"] is not None and answer["cap"]["used"] > 0
