@@ -65,6 +65,8 @@ class Config:
         # (operations/connections.py), not with a ping before every checkout: one more round trip on every
         # request (issue 11). A SQLite file cannot drop the connection.
         self.DB_PING_AFTER_IDLE_SECONDS = float(env.get("DB_PING_AFTER_IDLE_SECONDS", "10"))
+        # /healthz remembers a successful database ping this long (a failure never): see blueprints/main.
+        self.HEALTHZ_DB_TTL_SECONDS = float(env.get("HEALTHZ_DB_TTL_SECONDS", "1"))
         self.WTF_CSRF_TIME_LIMIT = None
         # Checked by app.before_request for the methods that change something (issue 11: the default hook did
         # its exemption lookups for every GET too).
