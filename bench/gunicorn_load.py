@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import resource
 import signal
 import socket
 import subprocess
@@ -24,6 +25,33 @@ class Result:
     rps: float
     p99_ms: float
     errors: int  # non-2xx/3xx answers and socket errors
+    # CPU time per request during the run, in µs: gunicorn's processes, PostgreSQL's, wrk's (what explains a
+    # ratio on a machine where all three share two cores)
+    cpu_app_us: float = 0.0
+    cpu_db_us: float = 0.0
+    cpu_wrk_us: float = 0.0
+
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu_by_kind() -> dict[str, float]:
+    """CPU seconds used so far by the gunicorn and postgres processes on this machine (Linux /proc)."""
+    out = {"app": 0.0, "db": 0.0}
+    for entry in os.scandir("/proc") if os.path.isdir("/proc") else ():
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/cmdline", "rb") as f:
+                cmd = f.read()
+            with open(f"/proc/{entry.name}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        kind = "app" if b"gunicorn" in cmd else "db" if cmd.startswith(b"postgres") else None
+        if kind:
+            out[kind] += (int(fields[11]) + int(fields[12])) / _TICK  # utime + stime
+    return out
 
 
 def free_port() -> int:
@@ -70,7 +98,10 @@ def wrk(name: str, url: str, duration: int, headers: dict[str, str] | None = Non
     args = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s"]
     for key, value in (headers or {}).items():
         args += ["-H", f"{key}: {value}"]
+    before, children = _cpu_by_kind(), resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout  # noqa: S603
+    after, children_after = _cpu_by_kind(), resource.getrusage(resource.RUSAGE_CHILDREN)
+    wrk_s = (children_after.ru_utime + children_after.ru_stime) - (children.ru_utime + children.ru_stime)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out)
     assert p99 is not None, out
@@ -82,4 +113,7 @@ def wrk(name: str, url: str, duration: int, headers: dict[str, str] | None = Non
     sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     if sock:
         errors += sum(int(x) for x in sock.groups())
-    return Result(name, rps, float(p99.group(1)) * scale, errors)
+    total = float(re.search(r"(\d+) requests in", out).group(1)) or 1.0  # type: ignore[union-attr]
+    return Result(name, rps, float(p99.group(1)) * scale, errors,
+                  cpu_app_us=(after["app"] - before["app"]) / total * 1e6,
+                  cpu_db_us=(after["db"] - before["db"]) / total * 1e6, cpu_wrk_us=wrk_s / total * 1e6)

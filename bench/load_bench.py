@@ -110,7 +110,8 @@ def _median(results: list[Result]) -> Result:
     """The run with the median requests/s (its p99 with it); errors summed over every run."""
     ordered = sorted(results, key=lambda r: r.rps)
     mid = ordered[len(ordered) // 2]
-    return Result(mid.name, mid.rps, mid.p99_ms, sum(r.errors for r in results))
+    return Result(mid.name, mid.rps, mid.p99_ms, sum(r.errors for r in results), mid.cpu_app_us, mid.cpu_db_us,
+                  mid.cpu_wrk_us)
 
 
 def run_config(label: str, url: str, province: bool, duration: int,
@@ -167,6 +168,9 @@ def run_config(label: str, url: str, province: bool, duration: int,
         verdict = "" if target is None else f"≥ {target:.0%}: {'OK' if r.rps >= target * base else 'MISSED'}"
         each = ", ".join(f"{x.rps:.0f}" for x in runs[r.name])
         print(f"  {r.name:24} {r.rps:9.0f} {r.p99_ms:8.1f} {r.rps / base:7.0%} {r.errors:7}   {verdict:14} [{each}]")
+    print("  CPU per request (µs, the median round): the app's gunicorn processes, PostgreSQL's, wrk's")
+    for r in results:
+        print(f"  {r.name:24} app {r.cpu_app_us:7.0f}   PostgreSQL {r.cpu_db_us:6.0f}   wrk {r.cpu_wrk_us:5.0f}")
     return results, bulk_s
 
 
