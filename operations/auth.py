@@ -99,7 +99,7 @@ def user_for_token(token: str) -> User | None:
     if not token.startswith(TOKEN_PREFIX):
         return None
     token_hash_wanted = hash_token(token)
-    found = _TOKEN.first({"token_hash": token_hash_wanted})
+    found = _TOKEN.first_read({"token_hash": token_hash_wanted})
     if found is None:
         return None
     columns = tuple(found[:_N_USER + _N_DEPT])

@@ -576,7 +576,7 @@ def check(user: User, args: Mapping[str, Any]) -> dict[str, Any]:
              "start2": date(last, 1, 1), "end2": date(last, 12, 31)}
     dept: Department | AgencyRow
     if user.role in ("admin", "secretariat") and code:
-        row = _ENTERPRISE_AGENCY_COUNTS.first({**years, "code": code})
+        row = _ENTERPRISE_AGENCY_COUNTS.first_read({**years, "code": code})
         if row is None or row[6] is None:
             resolve_department(user, code)  # raises: unknown department
             find_enterprise(uscc)  # raises: unknown enterprise
@@ -585,7 +585,7 @@ def check(user: User, args: Mapping[str, Any]) -> dict[str, Any]:
         dept = resolve_department(user, code, found=named)
     else:
         dept = resolve_department(user, code)  # refuses before the enterprise is looked up, as always
-        row = _ENTERPRISE_COUNTS.first({**years, "department_id": dept.id})
+        row = _ENTERPRISE_COUNTS.first_read({**years, "department_id": dept.id})
         if row is None:
             find_enterprise(uscc)  # raises NotFound
             raise AssertionError("unreachable")

@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from flask import has_app_context
 from sqlalchemy import Select
-from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.engine import Connection, Dialect, Engine
 
 from extensions import db
 
@@ -65,13 +66,40 @@ class Prepared:
         return found
 
     def all(self, params: Mapping[str, Any], conn: Connection | None = None) -> list[tuple]:
+        """Rows on ``conn``, or the session's connection: inside its transaction, seeing its writes."""
         conn = conn if conn is not None else db.session.connection()
-        compiled = self._compiled(conn.dialect)
-        args = compiled.parameters(params)
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        return self._run(conn.engine, conn.connection.dbapi_connection, params, conn)
+
+    def read(self, params: Mapping[str, Any]) -> list[tuple]:
+        """Rows for a request that has not begun a transaction: on a pooled driver connection borrowed for this
+        statement alone (committed data, no transaction), which spares the session's begin and close; inside a
+        transaction, on the session's connection as `all`. Borrowed per statement, never held while the
+        session takes another: a request never waits for a second connection while holding one."""
+        if not has_app_context() or db.session().in_transaction():
+            return self.all(params)
+        engine = db.engine
+        borrowed = engine.raw_connection()
+        dbapi = borrowed.dbapi_connection
+        postgres = engine.dialect.name == "postgresql"
         try:
-            if conn._has_events or conn.engine._has_events:
-                conn.dispatch.before_cursor_execute(conn, cursor, compiled.sql, args, None, False)
+            if postgres:
+                dbapi.autocommit = True  # no BEGIN, no ROLLBACK: READ COMMITTED reads the same either way
+            return self._run(engine, dbapi, params, None)
+        finally:
+            try:
+                if postgres and not dbapi.closed:
+                    dbapi.autocommit = False  # given back as lent
+            finally:
+                borrowed.close()
+
+    def _run(self, engine: Engine, dbapi_connection: Any, params: Mapping[str, Any],
+             conn: Connection | None) -> list[tuple]:
+        compiled = self._compiled(engine.dialect)
+        args = compiled.parameters(params)
+        cursor = dbapi_connection.cursor()
+        try:
+            if engine._has_events or (conn is not None and conn._has_events):
+                (conn or engine).dispatch.before_cursor_execute(conn, cursor, compiled.sql, args, None, False)
             cursor.execute(compiled.sql, args)
             rows = cursor.fetchall()
         finally:
@@ -83,6 +111,11 @@ class Prepared:
                                                                                             strict=True))
                 for row in rows]
 
+    def first_read(self, params: Mapping[str, Any]) -> tuple | None:
+        rows = self.read(params)
+        return rows[0] if rows else None
+
     def first(self, params: Mapping[str, Any], conn: Connection | None = None) -> tuple | None:
         rows = self.all(params, conn)
         return rows[0] if rows else None
+

@@ -131,3 +131,27 @@ def test_the_cap_counts_read_with_the_enterprise_equal_the_booking_paths(client,
         expected = checks.result_json(booking, checks.find_department("zz-amr"))
         assert {k: answer[k] for k in expected} == expected
         assert answer["cap"] is not None and answer["cap"]["used"] > 0
+
+
+def test_a_read_outside_a_transaction_borrows_a_connection_for_the_statement_alone(app, world):
+    """`Prepared.read` spares a request that has not begun a transaction the session's begin and close: a pooled
+    driver connection borrowed for the one statement and given back as lent (nothing held while the session
+    takes its own); inside a transaction it reads on the session's connection and sees the session's writes."""
+    ent_id, amr_id = world.ent.id, world.amr.id
+    db.session.commit()
+    pool = db.engine.pool
+    with app.test_request_context("/api/v1/check"):
+        db.session.remove()
+        out_before = pool.checkedout()
+        assert _INSPECTIONS.read({"eid": ent_id, "d": date(2026, 1, 1)}) == []
+        assert not db.session().in_transaction()  # the session was never begun
+        assert pool.checkedout() == out_before  # and nothing is held after the statement
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect() as conn:  # the next borrower gets the connection as the pool lent it
+                assert conn.connection.dbapi_connection.autocommit is False
+        db.session.add(Inspection(enterprise_id=ent_id, department_id=amr_id, date=date(2026, 12, 2),
+                                  kind="routine", subject="x", status="planned"))
+        db.session.flush()
+        assert len(_INSPECTIONS.read({"eid": ent_id, "d": date(2026, 1, 1)})) == 1  # the session's own write
+        db.session.rollback()
+        db.session.remove()
