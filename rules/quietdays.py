@@ -59,6 +59,7 @@ RULE_TYPES = ("weekdays", "month_days", "first_workdays_open", "date_range")
 STATUSES = ("draft", "active", "revoked")
 BINDS = ("level", "level_and_below")
 MAX_WINDOW_DAYS = 366
+_CHECK_MEMO_SIZE = 20_000  # remembered check answers per engine (per generation, per worker)
 _TYPES_TEXT = ", ".join(RULE_TYPES)
 MAX_FIRST_WORKDAYS = 23  # no month has more than 23 working days, so a larger N would protect nothing
 
@@ -462,6 +463,8 @@ class Engine:
         self._rule_masks: dict[tuple[Rule, int], int] = {}
         self._exceptions: dict[int, dict[int, tuple[int, int]]] = {}
         self._coverage: dict[tuple[tuple[str, ...], str, str | None], tuple[Policy, ...]] = {}
+        self._checked: dict[tuple[Any, ...], tuple[int, tuple[Policy, ...], tuple[Policy, ...],
+                                                   tuple[Policy, ...]]] = {}
 
     def policy(self, policy_id: int) -> Policy:
         return self._policies[policy_id]
@@ -640,16 +643,27 @@ class Engine:
         working day of the 366 days from ``d``."""
         self._check_kind(kind)
         q = _Query(self, d, MAX_WINDOW_DAYS, kind, agency, caps)
-        policies = self._covering(ent)
-        blocking, advisory, exempt = [], [], []
-        blocking_mask = 0
-        for p in policies:
-            m = q.mask(p)
-            cls = q.classify(p)
-            if cls == "blocking":
-                blocking_mask |= m
-            if m & 1:
-                {"blocking": blocking, "advisory": advisory, "exempt": exempt}[cls].append(p)
+        # What the policies say depends only on the coverage group, the date, the kind and the agency: the engine
+        # never changes, so it is remembered (a province enterprise is covered by a hundred policies, and
+        # inspectors mostly ask about the same few days).
+        key = (self._group_key(ent), q.start_ord, kind, agency.code, agency.jurisdictions)
+        said = self._checked.get(key)
+        if said is None:
+            policies = self._covering(ent)
+            found: dict[str, list[Policy]] = {"blocking": [], "advisory": [], "exempt": []}
+            mask_of_blocking = 0
+            for p in policies:
+                m = q.mask(p)
+                cls = q.classify(p)
+                if cls == "blocking":
+                    mask_of_blocking |= m
+                if m & 1:
+                    found[cls].append(p)
+            said = (mask_of_blocking, tuple(found["blocking"]), tuple(found["advisory"]), tuple(found["exempt"]))
+            if len(self._checked) >= _CHECK_MEMO_SIZE:
+                self._checked.clear()
+            self._checked[key] = said
+        blocking_mask, blocking, advisory, exempt = said
         allowed_mask = q.full & ~blocking_mask & ~self._cap_blocked(q, ent, q.years(), {})
         allowed = bool(allowed_mask & 1)
         cap = self._cap_info(ent, d.year, kind, agency, caps)
@@ -667,9 +681,9 @@ class Engine:
             agency_code=agency.code,
             protected=bool(blocking or advisory or exempt),
             allowed=allowed,
-            blocking=tuple(blocking),
-            advisory=tuple(advisory),
-            exempt=tuple(exempt),
+            blocking=blocking,
+            advisory=advisory,
+            exempt=exempt,
             requires_justification=needs_justification,
             requires_approval=needs_justification,
             cap=cap,

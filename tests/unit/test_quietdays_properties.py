@@ -307,3 +307,20 @@ def test_bulk_allowed_equals_days(ps, agency, caps, kind, start, length, cal, en
     for uscc, ent in last.items():
         want = [row.date for row in engine.days(ent, start, end, kind, agency, caps) if row.allowed]
         assert out[uscc] == want
+
+
+@SETTINGS
+@given(
+    ps=policy_sets(), cal=st.sampled_from(CALENDARS),
+    queries=st.lists(st.tuples(enterprises(), dates, st.sampled_from(KINDS), agencies(), cap_states()),
+                     min_size=2, max_size=12),
+)
+def test_a_remembered_check_answers_as_a_fresh_engine(ps, cal, queries) -> None:
+    """Engine.check remembers what the policies say per coverage group, date, kind and agency (issue 11); asked
+    again, in any order and with other caps, every answer equals a fresh engine's and the reference."""
+    engine = Engine(ps, cal)
+    for ent, d, kind, agency, caps in queries + list(reversed(queries)):
+        fresh = Engine(ps, cal).check(ent, d, kind, agency, caps)
+        assert engine.check(ent, d, kind, agency, caps) == fresh
+        want = naive_check(ps, ent, d, kind, agency, caps, cal)
+        assert [p.id for p in fresh.blocking] == want["blocking"] and fresh.allowed == want["allowed"]
