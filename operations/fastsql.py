@@ -14,8 +14,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from flask import has_app_context
-from sqlalchemy import Select
+from sqlalchemy import Select, event
 from sqlalchemy.engine import Connection, Dialect, Engine
+from sqlalchemy.orm import Session
 
 from extensions import db
 
@@ -75,7 +76,7 @@ class Prepared:
         statement alone (committed data, no transaction), which spares the session's begin and close; inside a
         transaction, on the session's connection as `all`. Borrowed per statement, never held while the
         session takes another: a request never waits for a second connection while holding one."""
-        if not has_app_context() or db.session().in_transaction():
+        if not has_app_context() or db.session().info.get(_CONNECTED):
             return self.all(params)
         engine = db.engine
         borrowed = engine.raw_connection()
@@ -119,3 +120,19 @@ class Prepared:
         rows = self.all(params, conn)
         return rows[0] if rows else None
 
+
+
+_CONNECTED = "zhengqi_connected"
+
+
+# Whether the session's transaction holds a connection (it may have written through it): `in_transaction()` is
+# already true once an object is added, before any connection is taken.
+@event.listens_for(Session, "after_begin")
+def _connected(session: Session, _transaction: Any, _connection: Any) -> None:
+    session.info[_CONNECTED] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _ended(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(_CONNECTED, None)
