@@ -33,21 +33,16 @@ def test_only_read_only_requests_run_in_autocommit(app, method, path, autocommit
             db.session.remove()
 
 
-def test_a_read_only_request_sends_no_begin_and_leaves_no_transaction(app):
+@pytest.mark.parametrize(("method", "path", "status"), [("GET", "/api/v1/check", "IDLE"),
+                                                      ("POST", "/api/v1/inspections", "INTRANS")])
+def test_a_read_only_request_sends_no_begin_and_leaves_no_transaction(app, method, path, status):
     with app.app_context():
         require_postgres()
-    with app.test_request_context("/api/v1/check", method="GET"):
+    with app.test_request_context(path, method=method):
         try:
             conn = db.session.connection()
             db.session.execute(text("SELECT 1"))
-            assert conn.connection.dbapi_connection.info.transaction_status.name == "IDLE"
-        finally:
-            db.session.remove()
-    with app.test_request_context("/api/v1/inspections", method="POST"):
-        try:
-            conn = db.session.connection()
-            db.session.execute(text("SELECT 1"))
-            assert conn.connection.dbapi_connection.info.transaction_status.name == "INTRANS"
+            assert conn.connection.dbapi_connection.info.transaction_status.name == status
         finally:
             db.session.remove()
 
