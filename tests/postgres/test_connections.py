@@ -1,5 +1,5 @@
-"""PostgreSQL round trips (operations/connections.py, issue 11): read-only requests run without a transaction,
-and a pooled connection is pinged only after idleness, yet a server that dropped it is still noticed."""
+"""PostgreSQL round trips (issue 11): the hot reads run without a transaction, and a pooled connection is pinged
+only after idleness (operations/connections.py), yet a server that dropped it is still noticed."""
 
 from __future__ import annotations
 
@@ -15,36 +15,38 @@ from tests.conftest import require_postgres
 pytestmark = pytest.mark.postgres
 
 
-@pytest.mark.parametrize(("method", "path", "autocommit"), [
-    ("GET", "/api/v1/check", True),
-    ("HEAD", "/feeds/quiet-days/430200.ics", True),
-    ("GET", "/healthz", True),
-    ("POST", "/api/v1/inspections", False),  # writes keep their transaction
-    ("GET", "/inspections", False),  # pages too
-])
-def test_only_read_only_requests_run_in_autocommit(app, method, path, autocommit):
+def test_a_checks_statements_run_without_begin_and_the_pool_gets_its_connections_back(app, client):
+    """The token and check reads run on a connection borrowed in autocommit: no BEGIN is sent, and each
+    connection goes back to the pool as it was lent (not in autocommit, no transaction)."""
+    from sqlalchemy import event
+
+    from tests import quietdays_fixtures as qf
+    from tests.factories import auth_headers, create_department, create_enterprise, create_jurisdiction, create_user
+
     with app.app_context():
         require_postgres()
-    with app.test_request_context(path, method=method):
-        try:
-            dbapi = db.session.connection().connection.dbapi_connection
-            assert dbapi.autocommit is autocommit
-        finally:
-            db.session.remove()
+    city = create_jurisdiction("430200", "株洲市")
+    dept = create_department("zz-amr", "株洲市市场监督管理局", city)
+    ent = create_enterprise(jurisdiction=city)
+    headers = auth_headers(create_user("inspector", department=dept))
+    db.session.commit()
+    seen: list[tuple[str, bool]] = []
 
+    def record(_conn, cursor, statement, *_args) -> None:
+        seen.append((statement.split()[1], cursor.connection.autocommit))
 
-@pytest.mark.parametrize(("method", "path", "status"), [("GET", "/api/v1/check", "IDLE"),
-                                                      ("POST", "/api/v1/inspections", "INTRANS")])
-def test_a_read_only_request_sends_no_begin_and_leaves_no_transaction(app, method, path, status):
-    with app.app_context():
-        require_postgres()
-    with app.test_request_context(path, method=method):
-        try:
-            conn = db.session.connection()
-            db.session.execute(text("SELECT 1"))
-            assert conn.connection.dbapi_connection.info.transaction_status.name == status
-        finally:
-            db.session.remove()
+    url = f"/api/v1/check?uscc={ent.uscc}&date={qf.TODAY.isoformat()}&kind=routine"
+    assert client.get(url, headers=headers).status_code == 200  # stamps the token's first use, builds the engine
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        resp = client.get(url, headers=headers)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert resp.status_code == 200, resp.get_json()
+    assert len(seen) == 2 and all(autocommit for _s, autocommit in seen), seen
+    with db.engine.connect() as conn:
+        dbapi = conn.connection.dbapi_connection
+        assert dbapi.autocommit is False and dbapi.info.transaction_status.name == "IDLE"
 
 
 def _pool_engine(app, idle_seconds: float):
