@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import access
+from blueprints.auth.session import load_api_user
 from config import INSTANCE_DIR, Config
 from extensions import babel, csrf, db, limiter, login_manager, migrate
 from i18n import compile_catalogs
@@ -163,7 +164,13 @@ def _only_if_limited(hook: Callable[[Any], Any], arg: Any) -> Any:
 
 
 class SessionInterface(SecureCookieSessionInterface):
-    """Flask's signed-cookie session, with the signing serializer built once per key instead of per request."""
+    """Flask's signed-cookie session, with the signing serializer built once per key instead of per request;
+    an API call with a bearer token starts from an empty session instead of decoding the cookie (issue 11)."""
+
+    def open_session(self, app: Flask, request: Any) -> Any:
+        if bearer_api_request(request):
+            return self.session_class()
+        return super().open_session(app, request)
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
@@ -277,7 +284,15 @@ def before_request() -> object:
     # before looking at the method; forms are only posted (issue 11).
     if request.method in UNSAFE_METHODS and current_app.config.get("WTF_CSRF_ENABLED", True):
         csrf.protect(apply_exemptions=True)
+    if bearer_api_request(request):
+        load_api_user(login_manager)
     return access.enforce()
+
+
+def bearer_api_request(req: Any) -> bool:
+    """An API call with a bearer token: authenticated by the token alone (the API never trusts the session
+    cookie, so it cannot be reached across sites)."""
+    return req.path.startswith("/api/") and req.headers.get("Authorization", "")[:7].lower() == "bearer "
 
 
 def register_hooks(app: Flask) -> None:

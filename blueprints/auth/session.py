@@ -57,3 +57,14 @@ def init_login(manager: LoginManager) -> None:
         from operations.auth import user_for_token
 
         return user_for_token(token)
+
+
+def load_api_user(manager: LoginManager) -> None:
+    """An API request with a bearer token: its user from the token alone, stored where Flask-Login keeps the
+    request's user (issue 11). Flask-Login's own loading, for every request, first sends its signal, fingerprints
+    the session (a SHA-512 of address and browser) and reads the session cookie, none of which an API call uses.
+    ``current_user`` is the token's user, or anonymous for a wrong, expired or revoked token."""
+    from operations.auth import user_for_token
+
+    token = bearer_token()
+    manager._update_request_context_with_user(user_for_token(token) if token else None)

@@ -155,3 +155,19 @@ def test_a_read_outside_a_transaction_borrows_a_connection_for_the_statement_alo
         assert len(_INSPECTIONS.read({"eid": ent_id, "d": date(2026, 1, 1)})) == 1  # the session's own write
         db.session.rollback()
         db.session.remove()
+
+
+def test_a_bearer_api_call_uses_the_token_alone_and_ignores_the_session_cookie(client, world):
+    """The API user comes from the token only (app.before_request, issue 11): a signed-in browser session does not
+    authenticate an API call, does not replace its token's user, and the call sets no cookie."""
+    from tests.factories import login
+
+    login(client, world.admin)  # the client now carries the admin's session cookie
+    assert client.get(f"/api/v1/check?uscc={world.ent.uscc}&date=2026-11-23&kind=routine").status_code == 401
+    resp = _check(client, world, world.inspector)
+    assert resp.status_code == 200 and resp.get_json()["department"] == "zz-amr"  # the inspector, not the admin
+    assert "Set-Cookie" not in resp.headers
+    me = client.get("/api/v1/me", headers=world.headers(world.inspector)).get_json()
+    assert me["email"] == world.inspector.email
+    bad = client.get("/api/v1/me", headers={"Authorization": "Bearer zq_not-a-token"})
+    assert bad.status_code == 401 and "Set-Cookie" not in bad.headers
