@@ -172,6 +172,12 @@ class SessionInterface(SecureCookieSessionInterface):
             return self.session_class()
         return super().open_session(app, request)
 
+    def save_session(self, app: Flask, session: Any, response: Any) -> None:
+        # Never a cookie on a bearer call: its throwaway session must not replace a browser's own.
+        if bearer_api_request(request):
+            return
+        super().save_session(app, session, response)
+
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
         cached = app.extensions.get("zhengqi.session_serializer")
