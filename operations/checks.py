@@ -376,10 +376,9 @@ def cap_state(agency: qd.Agency, department_id: int, enterprises: Mapping[int, s
     if not (want_agency or want_total):
         return qd.CapState()
     ids = list(enterprises)
-    conn = db.session.connection()
     # PostgreSQL takes any number of ids as one array parameter; elsewhere a large list is cheaper to filter
     # in Python than to send as thousands of parameters.
-    as_array = conn.dialect.name == "postgresql"
+    as_array = db.engine.dialect.name == "postgresql"
     scoped = as_array or len(ids) <= _IN_CHUNK
     params: dict[str, Any] = {"start": date(first_year, 1, 1), "end": date(last_year, 12, 31),
                               "department_id": department_id}
@@ -391,10 +390,12 @@ def cap_state(agency: qd.Agency, department_id: int, enterprises: Mapping[int, s
     if exclude_visit is not None:
         params["exclude_visit"] = exclude_visit
     if single:
-        rows = _single_cap_statement(exclude_visit is not None).all(params, conn)
+        # Inside a booking's transaction on its connection (counting its own writes), else borrowed.
+        rows = _single_cap_statement(exclude_visit is not None).read(params)
     else:
         # fetchall: row-by-row fetching costs psycopg a check per row, seconds over a campaign's 30,000 groups.
-        rows = conn.execute(_cap_statement(scoped, exclude_visit is not None, as_array), params).all()
+        rows = db.session.connection().execute(_cap_statement(scoped, exclude_visit is not None, as_array),
+                                               params).all()
     by_agency: dict[tuple[str, str, int], int] = {}
     total: dict[tuple[str, int], int] = {}
     for eid, y, n_agency, n_total in rows:
@@ -546,7 +547,7 @@ def _enterprise_and_snapshot(uscc: str) -> tuple[EnterpriseRow, Snapshot]:
     """The enterprise and the snapshot of its generation, in one query (the generation rides along)."""
     if not isinstance(uscc, str) or not uscc or len(uscc) > 18:
         find_enterprise(uscc)  # raises NotFound
-    row = _ENTERPRISE.first({"uscc": uscc})
+    row = _ENTERPRISE.first_read({"uscc": uscc})
     if row is None:
         find_enterprise(uscc)  # raises NotFound
         raise AssertionError("unreachable")
