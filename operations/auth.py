@@ -78,8 +78,9 @@ def issue_token(user: User, name: str = "") -> str:
 # and its agency was a fifth of a check's time, issue 11); the ORM user that becomes current_user is a copy of
 # one kept per worker, attached without a query when the columns just read are exactly the ones it was built
 # from, so a change to the user or its agency (role, agency, deactivation, password) is seen at once.
-_USER_ATTRS = [(attr.key, attr.columns[0]) for attr in sa_inspect(User).column_attrs]
-_DEPT_ATTRS = [(attr.key, attr.columns[0]) for attr in sa_inspect(Department).column_attrs]
+_USER_MAPPER, _DEPT_MAPPER = sa_inspect(User), sa_inspect(Department)
+_USER_ATTRS = [(attr.key, attr.columns[0]) for attr in _USER_MAPPER.column_attrs]
+_DEPT_ATTRS = [(attr.key, attr.columns[0]) for attr in _DEPT_MAPPER.column_attrs]
 _T = ApiToken.__table__.c
 _TOKEN_STMT = (select(*(c for _k, c in _USER_ATTRS), *(c for _k, c in _DEPT_ATTRS), _T.id, _T.token_hash,
                       _T.revoked_at, _T.last_used_at, _T.expires_at, _T.created_at)
@@ -91,7 +92,6 @@ _TOKEN = Prepared(_TOKEN_STMT)
 _N_USER, _N_DEPT = len(_USER_ATTRS), len(_DEPT_ATTRS)
 _ACTIVE = [k for k, _c in _USER_ATTRS].index("active")
 _USER_CACHE = "zhengqi.api_users"
-_USER_MAPPER, _DEPT_MAPPER = sa_inspect(User), sa_inspect(Department)
 _USER_CACHE_MAX = 1024
 
 
@@ -145,17 +145,17 @@ def _attached_user(token_hash: str, columns: tuple) -> User:
     if kept[2] is not None:
         department = (session.identity_map.get(_DEPT_MAPPER.identity_key_from_primary_key((kept[2]["id"],)))
                       or _as_loaded(_DEPT_MAPPER, kept[2]))
-    user = _USER_MAPPER.class_manager.new_instance()
-    user.__dict__.update(kept[1])
-    set_committed_value(user, "department", department)
-    make_transient_to_detached(user)
+    user = _as_loaded(_USER_MAPPER, kept[1], department=department)
     session.add(user)  # persistent, no SQL; its agency comes along
     return user
 
 
-def _as_loaded(mapper: Any, values: dict) -> Any:
+def _as_loaded(mapper: Any, values: dict, **related: Any) -> Any:
+    """An instance as a query would load it: column values and ``related`` objects, nothing pending."""
     obj = mapper.class_manager.new_instance()
     obj.__dict__.update(values)
+    for key, value in related.items():
+        set_committed_value(obj, key, value)
     make_transient_to_detached(obj)
     return obj
 

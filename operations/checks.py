@@ -329,6 +329,17 @@ def resolve_department(user: User, code: str | None, field: str = "department", 
 # ------------------------------------------------------------------------------------------ caps
 
 
+def _counted(t: Any, start: Any, end: Any) -> Any:
+    """Inspections that count towards a cap, dated from ``start`` to ``end``."""
+    return and_(
+        # Constants written into the SQL: an IN of bound values is expanded when every check runs.
+        t.kind.in_([literal_column(f"'{k}'") for k in sorted(qd.CAPPED_KINDS)]),
+        t.status.in_([literal_column(f"'{s}'") for s in COUNTED_STATUSES]),
+        t.date >= start,
+        t.date <= end,
+    )
+
+
 @functools.cache
 def _cap_statement(scoped: bool, exclude: bool, as_array: bool = False, single: bool = False) -> Any:
     """Both cap counts grouped by enterprise and year, built once per shape (see _ENTERPRISE_STMT), on the
@@ -337,13 +348,7 @@ def _cap_statement(scoped: bool, exclude: bool, as_array: bool = False, single: 
     year = extract("year", t.date)
     visit = func.coalesce(t.joint_with_id, t.id)
     counted_visit = case((visit != bindparam("exclude_visit"), visit)) if exclude else visit
-    cond = and_(
-        # Constants written into the SQL: an IN of bound values is expanded when every check runs.
-        t.kind.in_([literal_column(f"'{k}'") for k in sorted(qd.CAPPED_KINDS)]),
-        t.status.in_([literal_column(f"'{s}'") for s in COUNTED_STATUSES]),
-        t.date >= bindparam("start"),
-        t.date <= bindparam("end"),
-    )
+    cond = _counted(t, bindparam("start"), bindparam("end"))
     if scoped and single:
         cond = and_(cond, t.enterprise_id == bindparam("id"))  # a check: no list to expand per execution
     elif scoped and as_array:
@@ -371,10 +376,8 @@ def cap_state(agency: qd.Agency, department_id: int, enterprises: Mapping[int, s
     ``exclude_visit`` leaves out one visit: a booking that joins an existing visit adds no visit of its own.
     """
     juris = juris or jurisdictions()
-    want_agency = agency.annual_cap is not None
-    want_total = bool(juris.caps)
-    if not (want_agency or want_total):
-        return qd.CapState()
+    if agency.annual_cap is None and not juris.caps:
+        return qd.CapState()  # nothing to count: no query
     ids = list(enterprises)
     # PostgreSQL takes any number of ids as one array parameter; elsewhere a large list is cheaper to filter
     # in Python than to send as thousands of parameters.
@@ -396,16 +399,24 @@ def cap_state(agency: qd.Agency, department_id: int, enterprises: Mapping[int, s
         # fetchall: row-by-row fetching costs psycopg a check per row, seconds over a campaign's 30,000 groups.
         rows = db.session.connection().execute(_cap_statement(scoped, exclude_visit is not None, as_array),
                                                params).all()
+    return _caps(agency, juris, ((enterprises[eid], int(y), n_agency, n_total)
+                                 for eid, y, n_agency, n_total in rows if eid in enterprises))
+
+
+def _caps(agency: qd.Agency, juris: Jurisdictions,
+          counts: Iterable[tuple[str, int, int, int]]) -> qd.CapState:
+    """The CapState of counted inspections given as (uscc, year, by this agency, visits by all agencies)."""
+    want_agency = agency.annual_cap is not None
+    want_total = bool(juris.caps)
+    if not (want_agency or want_total):
+        return qd.CapState()
     by_agency: dict[tuple[str, str, int], int] = {}
     total: dict[tuple[str, int], int] = {}
-    for eid, y, n_agency, n_total in rows:
-        uscc = enterprises.get(eid)
-        if uscc is None:
-            continue
+    for uscc, y, n_agency, n_total in counts:
         if want_agency and n_agency:
-            by_agency[(uscc, agency.code, int(y))] = n_agency
+            by_agency[(uscc, agency.code, y)] = n_agency
         if want_total and n_total:
-            total[(uscc, int(y))] = n_total
+            total[(uscc, y)] = n_total
     return qd.CapState(jurisdiction_caps=dict(juris.caps) if want_total else {}, used_by_agency=by_agency,
                        used_total=total)
 
@@ -514,13 +525,7 @@ def _cap_count_columns(department_id: Any) -> tuple[Any, ...]:
     visit = func.coalesce(t.joint_with_id, t.id)
     out = []
     for n in (1, 2):
-        counted = and_(
-            t.enterprise_id == _ENT.id,
-            t.kind.in_([literal_column(f"'{k}'") for k in sorted(qd.CAPPED_KINDS)]),
-            t.status.in_([literal_column(f"'{s}'") for s in COUNTED_STATUSES]),
-            t.date >= bindparam(f"start{n}"),
-            t.date <= bindparam(f"end{n}"),
-        )
+        counted = and_(t.enterprise_id == _ENT.id, _counted(t, bindparam(f"start{n}"), bindparam(f"end{n}")))
         # CASE, not a WHERE on the agency: the counts must be found through the enterprise's index; a
         # province agency has hundreds of thousands of inspections a year.
         out.append(select(func.count(case((t.department_id == department_id, literal_column("1")))))
@@ -593,26 +598,12 @@ def check(user: User, args: Mapping[str, Any]) -> dict[str, Any]:
         ent, gen, counts = EnterpriseRow(*row[:6]), row[6:8], row[8:12]
     snap = snapshot(generation_key(*gen))
     agency = agency_input(dept, snap.jurisdictions)
-    caps = _caps_from_counts(agency, snap.jurisdictions, ent.uscc,
-                             {first: counts[0:2], last: counts[2:4]})
+    years_counted = [(ent.uscc, first, *counts[0:2])] + ([(ent.uscc, last, *counts[2:4])] if last != first else [])
+    caps = _caps(agency, snap.jurisdictions, years_counted)
     result = snap.engine.check(enterprise_input(ent, snap.jurisdictions), d, kind, agency, caps)
     out = result_json(result, dept)
     out["enterprise_name"] = ent.name
     return out
-
-
-def _caps_from_counts(agency: qd.Agency, juris: Jurisdictions, uscc: str,
-                      counts: Mapping[int, Sequence[int]]) -> qd.CapState:
-    """The same CapState `cap_state` builds, from counts read with the enterprise."""
-    want_agency = agency.annual_cap is not None
-    want_total = bool(juris.caps)
-    if not (want_agency or want_total):
-        return qd.CapState()
-    by_agency = {(uscc, agency.code, y): n_agency for y, (n_agency, _t) in counts.items()
-                 if want_agency and n_agency}
-    total = {(uscc, y): n_total for y, (_a, n_total) in counts.items() if want_total and n_total}
-    return qd.CapState(jurisdiction_caps=dict(juris.caps) if want_total else {}, used_by_agency=by_agency,
-                       used_total=total)
 
 
 def _range(args: Mapping[str, Any]) -> tuple[date, date]:

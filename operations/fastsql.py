@@ -1,11 +1,12 @@
-"""The few SELECTs every API request or check makes, run on the session's own driver connection (issue 11).
+"""The few SELECTs every API request or check makes, run with the driver's cursor (issue 11).
 
 SQLAlchemy's execution layer (execution context, result objects, events) costs about as much per statement as
-the SQL itself on an indexed lookup, and a check makes three of them. A :class:`Prepared` statement is the same
-Core ``select`` compiled once per dialect, with its parameter and result conversions taken from the column types
-(dates and booleans on SQLite), and run with the driver's cursor on the connection the ORM session is using: it
-sees the session's own uncommitted writes, within the same transaction, exactly like ``session.connection()
-.execute(stmt)`` did. Listeners of ``before_cursor_execute`` still see every statement (tests count them).
+the SQL itself on an indexed lookup, and the session's begin and close as much again. A :class:`Prepared`
+statement is the same Core ``select`` compiled once per dialect, with its parameter and result conversions taken
+from the column types (dates and booleans on SQLite). `Prepared.read` runs it on a pooled connection borrowed for
+the one statement (autocommit on PostgreSQL: no BEGIN, no ROLLBACK), or, once the session's transaction holds a
+connection, on that one, seeing the session's uncommitted writes exactly like ``session.connection()
+.execute(stmt)``. Listeners of ``before_cursor_execute`` still see every statement (tests count them).
 """
 
 from __future__ import annotations
@@ -39,9 +40,10 @@ class _Compiled:
             processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
             if processor is not None:
                 self.bind_processors[name] = processor
-        self.result_processors: list[Callable[[Any], Any] | None] = [
-            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in stmt.selected_columns
-        ]
+        processors = [column.type.dialect_impl(dialect).result_processor(dialect, None)
+                      for column in stmt.selected_columns]
+        # None when no column needs converting (PostgreSQL mostly): rows are then taken as they come.
+        self.result_processors: list[Callable[[Any], Any] | None] | None = processors if any(processors) else None
 
     def parameters(self, params: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
         values = {**self.defaults, **params}
@@ -54,7 +56,7 @@ class _Compiled:
 
 
 class Prepared:
-    """A Core SELECT run on the session's driver connection; rows come back as tuples of converted values."""
+    """A Core SELECT run with the driver's cursor (see `read`); rows come back as tuples of converted values."""
 
     def __init__(self, stmt: Select) -> None:
         self.stmt = stmt
@@ -66,9 +68,9 @@ class Prepared:
             found = self._by_dialect[dialect.name] = _Compiled(self.stmt, dialect)
         return found
 
-    def all(self, params: Mapping[str, Any], conn: Connection | None = None) -> list[tuple]:
-        """Rows on ``conn``, or the session's connection: inside its transaction, seeing its writes."""
-        conn = conn if conn is not None else db.session.connection()
+    def all(self, params: Mapping[str, Any]) -> list[tuple]:
+        """Rows on the session's connection: inside its transaction, seeing its writes."""
+        conn = db.session.connection()
         return self._run(conn.engine, conn.connection.dbapi_connection, params, conn)
 
     def read(self, params: Mapping[str, Any]) -> list[tuple]:
@@ -106,7 +108,7 @@ class Prepared:
         finally:
             cursor.close()
         processors = compiled.result_processors
-        if not any(processors):
+        if processors is None:
             return [tuple(row) for row in rows]
         return [tuple(value if p is None or value is None else p(value) for p, value in zip(processors, row,
                                                                                             strict=True))
@@ -114,10 +116,6 @@ class Prepared:
 
     def first_read(self, params: Mapping[str, Any]) -> tuple | None:
         rows = self.read(params)
-        return rows[0] if rows else None
-
-    def first(self, params: Mapping[str, Any], conn: Connection | None = None) -> tuple | None:
-        rows = self.all(params, conn)
         return rows[0] if rows else None
 
 

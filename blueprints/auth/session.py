@@ -49,14 +49,14 @@ def init_login(manager: LoginManager) -> None:
 
     @manager.request_loader
     def load_from_token(req) -> User | None:
-        if not req.path.startswith("/api/"):
-            return None
-        token = bearer_token()
-        if token is None:
-            return None
-        from operations.auth import user_for_token
+        return _token_user() if req.path.startswith("/api/") else None
 
-        return user_for_token(token)
+
+def _token_user() -> User | None:
+    from operations.auth import user_for_token
+
+    token = bearer_token()
+    return user_for_token(token) if token is not None else None
 
 
 def load_api_user(manager: LoginManager) -> None:
@@ -64,7 +64,4 @@ def load_api_user(manager: LoginManager) -> None:
     request's user (issue 11). Flask-Login's own loading, for every request, first sends its signal, fingerprints
     the session (a SHA-512 of address and browser) and reads the session cookie, none of which an API call uses.
     ``current_user`` is the token's user, or anonymous for a wrong, expired or revoked token."""
-    from operations.auth import user_for_token
-
-    token = bearer_token()
-    manager._update_request_context_with_user(user_for_token(token) if token else None)
+    manager._update_request_context_with_user(_token_user())

@@ -40,9 +40,9 @@ def test_prepared_rows_equal_sqlalchemys_own(world):
     slow = [tuple(r) for r in db.session.connection().execute(_INSPECTIONS.stmt, params).all()]
     assert fast == slow and len(fast) == 2  # the date parameter was compared as a date, not as text
     assert all(isinstance(d, date) and isinstance(c, datetime) for _i, d, c in fast)
-    code, inspects, cap = _DEPARTMENT.first({"code": "zz-amr"})
+    code, inspects, cap = _DEPARTMENT.first_read({"code": "zz-amr"})
     assert (code, inspects, cap) == ("zz-amr", True, 2) and inspects is True  # a bool, not SQLite's 1
-    assert _DEPARTMENT.first({"code": "nobody"}) is None
+    assert _DEPARTMENT.first_read({"code": "nobody"}) is None
 
 
 def test_prepared_sees_the_sessions_uncommitted_writes_and_is_counted(world):
