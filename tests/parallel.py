@@ -29,12 +29,7 @@ def run_parallel(app: Flask, n: int, work: Callable[[Any, int], Any], timeout: f
         except Exception as err:  # the test inspects what each thread got
             results[i] = err
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=timeout)
-    assert not any(t.is_alive() for t in threads), "a request thread hung"
+    _start_and_join(run, n, timeout, "a request thread hung")
     return results
 
 
@@ -70,12 +65,7 @@ def run_operations(app: Flask, n: int, work: Callable[[int], Any], timeout: floa
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=timeout)
-    assert not any(t.is_alive() for t in threads), "a thread hung"
+    _start_and_join(run, n, timeout, "a thread hung")
     return results
 
 
@@ -85,3 +75,12 @@ def outcome_codes(results: list[Any]) -> list[str]:
 
     return sorted(r.code if isinstance(r, DomainError) else ("ok" if not isinstance(r, Exception) else repr(r))
                   for r in results)
+
+
+def _start_and_join(run: Callable[[int], None], n: int, timeout: float, hung: str) -> None:
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=timeout)
+    assert not any(t.is_alive() for t in threads), hung
