@@ -31,6 +31,7 @@ from models.inspection import Inspection
 from models.jurisdiction import Jurisdiction
 from models.policy import PolicyException, QuietDayPolicy, policy_enterprises
 from models.user import User
+from operations import auth
 from operations.calendar import build_calendar, load_calendar
 from operations.errors import DomainError, Forbidden, NotFound
 from operations.fastsql import Prepared
@@ -508,8 +509,13 @@ class AgencyRow(NamedTuple):
 _ENT = Enterprise.__table__.c
 _DEPT = Department.__table__
 _ENTERPRISE_COLUMNS = (_ENT.id, _ENT.uscc, _ENT.name, _ENT.jurisdiction_id, _ENT.ownership, _ENT.size)
-_AGENCY_COLUMNS = (_DEPT.c.id, _DEPT.c.code, _DEPT.c.name, _DEPT.c.jurisdiction_id, _DEPT.c.inspects,
-                   _DEPT.c.annual_inspection_cap)
+
+
+def _agency_columns(dept: Any) -> tuple[Any, ...]:
+    return (dept.c.id, dept.c.code, dept.c.name, dept.c.jurisdiction_id, dept.c.inspects,
+            dept.c.annual_inspection_cap)
+
+
 _GEN = QuietDayGeneration.__table__.c
 _GEN_COLUMNS = (select(_GEN.generation).where(_GEN.id == 1).scalar_subquery().label("qd_generation"),
                 select(_GEN.nonce).where(_GEN.id == 1).scalar_subquery().label("qd_nonce"))
@@ -535,17 +541,31 @@ def _cap_count_columns(department_id: Any) -> tuple[Any, ...]:
 
 
 # Built once, on table columns: compiled once per dialect and run on the driver connection (operations.fastsql).
+# A check's row: the enterprise (6 columns), the agency named by ``code`` (6), the generation (2), the counts (4).
 _ENTERPRISE_STMT = select(*_ENTERPRISE_COLUMNS, *_GEN_COLUMNS).where(_ENT.uscc == bindparam("uscc"))
-_ENTERPRISE_COUNTS_STMT = (select(*_ENTERPRISE_COLUMNS, *_GEN_COLUMNS,
+_NO_AGENCY = tuple(literal_column("NULL") for _c in range(6))
+_ENTERPRISE_COUNTS_STMT = (select(*_ENTERPRISE_COLUMNS, *_NO_AGENCY, *_GEN_COLUMNS,
                                   *_cap_count_columns(bindparam("department_id")))
                            .where(_ENT.uscc == bindparam("uscc")))
-_ENTERPRISE_AGENCY_COUNTS_STMT = (select(*_ENTERPRISE_COLUMNS, *_AGENCY_COLUMNS, *_GEN_COLUMNS,
+_ENTERPRISE_AGENCY_COUNTS_STMT = (select(*_ENTERPRISE_COLUMNS, *_agency_columns(_DEPT), *_GEN_COLUMNS,
                                          *_cap_count_columns(_DEPT.c.id))
                                   .select_from(Enterprise.__table__.outerjoin(_DEPT, _DEPT.c.code == bindparam("code")))
                                   .where(_ENT.uscc == bindparam("uscc")))
 _ENTERPRISE = Prepared(_ENTERPRISE_STMT)
 _ENTERPRISE_COUNTS = Prepared(_ENTERPRISE_COUNTS_STMT)
 _ENTERPRISE_AGENCY_COUNTS = Prepared(_ENTERPRISE_AGENCY_COUNTS_STMT)
+
+# The same row read with the bearer token (operations.auth.Rider): the whole check is then one statement. The
+# counts are for the agency the check will act for: an inspector's own (the token's user's, read in this very
+# statement), otherwise the one named.
+_NAMED = _DEPT.alias("named_department")
+_USERS = User.__table__.c
+_CHECK_RIDER = auth.riding(
+    (*_ENTERPRISE_COLUMNS, *_agency_columns(_NAMED), *_GEN_COLUMNS,
+     *_cap_count_columns(case((_USERS.role == literal_column("'inspector'"), _USERS.department_id),
+                              else_=_NAMED.c.id))),
+    lambda token_from: (token_from.outerjoin(Enterprise.__table__, _ENT.uscc == bindparam("uscc"))
+                        .outerjoin(_NAMED, _NAMED.c.code == bindparam("code"))))
 
 
 def _enterprise_and_snapshot(uscc: str) -> tuple[EnterpriseRow, Snapshot]:
@@ -563,14 +583,8 @@ def _kind(args: Mapping[str, Any], *, required: bool = True) -> str | None:
     return get_choice(args, "kind", qd.KINDS, required=required)
 
 
-def check(user: User, args: Mapping[str, Any]) -> dict[str, Any]:
-    """GET /api/v1/check and the inspector's check page.
-
-    Three queries in all: the token with its user, then one for the enterprise, the quiet-day generation, the
-    agency named by ``department`` (admin and secretariat) and the cap counts of the two years the answer can
-    touch. Anything not found falls back to the plain lookups, which raise the usual errors in the usual order
-    (department first).
-    """
+def _check_args(args: Mapping[str, Any]) -> tuple[date, str, dict[str, Any]]:
+    """A check's date, kind and the parameters of its row (enterprise, agency code, the two years counted)."""
     uscc = get_str(args, "uscc", max_len=18)
     d = get_date(args, "date")
     kind = _kind(args)
@@ -578,26 +592,50 @@ def check(user: User, args: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(uscc, str) or not uscc or len(uscc) > 18:
         find_enterprise(uscc)  # raises NotFound
     first, last = d.year, (d + timedelta(days=MAX_DAYS - 1)).year
-    years = {"uscc": uscc, "start1": date(first, 1, 1), "end1": date(first, 12, 31),
-             "start2": date(last, 1, 1), "end2": date(last, 12, 31)}
+    return d, kind, {"uscc": uscc, "code": code or None, "start1": date(first, 1, 1), "end1": date(first, 12, 31),
+                     "start2": date(last, 1, 1), "end2": date(last, 12, 31)}
+
+
+def check_rider(args: Mapping[str, Any]) -> auth.Rider | None:
+    """The check's row, to be read with the bearer token (blueprints: ``rides_on_token``); None for arguments
+    the check will refuse anyway."""
+    try:
+        return auth.Rider(_CHECK_RIDER, _check_args(args)[2])
+    except DomainError:
+        return None
+
+
+def check(user: User, args: Mapping[str, Any]) -> dict[str, Any]:
+    """GET /api/v1/check and the inspector's check page.
+
+    One row answers it: the enterprise, the quiet-day generation, the agency named by ``department`` (admin and
+    secretariat) and the cap counts of the two years the answer can touch. Over the API it was read with the
+    bearer token (one statement in all); otherwise it is one query of its own. Anything not found falls back to
+    the plain lookups, which raise the usual errors in the usual order (department first).
+    """
+    d, kind, params = _check_args(args)
+    uscc, code = params["uscc"], params["code"]
+    row = auth.ridden(user, params)
     dept: Department | AgencyRow
     if user.role in ("admin", "secretariat") and code:
-        row = _ENTERPRISE_AGENCY_COUNTS.first_read({**years, "code": code})
-        if row is None or row[6] is None:
+        if row is None:
+            row = _ENTERPRISE_AGENCY_COUNTS.first_read(params)
+        if row is None or row[0] is None or row[6] is None:
             resolve_department(user, code)  # raises: unknown department
             find_enterprise(uscc)  # raises: unknown enterprise
             raise AssertionError("unreachable")
-        ent, named, gen, counts = EnterpriseRow(*row[:6]), AgencyRow(*row[6:12]), row[12:14], row[14:18]
-        dept = resolve_department(user, code, found=named)
+        dept = resolve_department(user, code, found=AgencyRow(*row[6:12]))
     else:
         dept = resolve_department(user, code)  # refuses before the enterprise is looked up, as always
-        row = _ENTERPRISE_COUNTS.first_read({**years, "department_id": dept.id})
         if row is None:
+            row = _ENTERPRISE_COUNTS.first_read({**params, "department_id": dept.id})
+        if row is None or row[0] is None:
             find_enterprise(uscc)  # raises NotFound
             raise AssertionError("unreachable")
-        ent, gen, counts = EnterpriseRow(*row[:6]), row[6:8], row[8:12]
+    ent, gen, counts = EnterpriseRow(*row[:6]), row[12:14], row[14:18]
     snap = snapshot(generation_key(*gen))
     agency = agency_input(dept, snap.jurisdictions)
+    first, last = params["start1"].year, params["start2"].year
     years_counted = [(ent.uscc, first, *counts[0:2])] + ([(ent.uscc, last, *counts[2:4])] if last != first else [])
     caps = _caps(agency, snap.jurisdictions, years_counted)
     result = snap.engine.check(enterprise_input(ent, snap.jurisdictions), d, kind, agency, caps)

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable, Mapping
+from typing import TypeVar
 
-from flask import request, session
+from flask import current_app, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager
 
 from extensions import db
 from models.user import User
+from operations.auth import Rider, user_for_token
+
+F = TypeVar("F", bound=Callable)
 
 # The key of the server-side session id in the signed cookie.
 SESSION_KEY = "sid"
@@ -52,11 +57,22 @@ def init_login(manager: LoginManager) -> None:
         return _token_user() if req.path.startswith("/api/") else None
 
 
-def _token_user() -> User | None:
-    from operations.auth import user_for_token
+def rides_on_token(make_rider: Callable[[Mapping[str, str]], Rider | None]) -> Callable[[F], F]:
+    """Declare that a view's first query can be read in its bearer token's statement: ``make_rider`` turns the
+    query string into that query (None when the arguments are not worth it; the view reports them)."""
+    def decorator(view: F) -> F:
+        view._token_rider = make_rider  # type: ignore[attr-defined]
+        return view
 
+    return decorator
+
+
+def _token_user() -> User | None:
     token = bearer_token()
-    return user_for_token(token) if token is not None else None
+    if token is None:
+        return None
+    make_rider = getattr(current_app.view_functions.get(request.endpoint or ""), "_token_rider", None)
+    return user_for_token(token, make_rider(request.args) if make_rider is not None else None)
 
 
 def load_api_user(manager: LoginManager) -> None:

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from access import roles
 from blueprints.apiutil import json_body, paginate
+from blueprints.auth.session import rides_on_token
 from blueprints.idempotency import idempotent
 from operations import checks, inspections
 
@@ -28,6 +29,7 @@ def _body_or_empty() -> dict:
 
 @api.route("/check", methods=["GET"])
 @roles(*PLANNERS)
+@rides_on_token(checks.check_rider)  # the whole check in the token's statement (issue 11)
 def check():
     return jsonify(checks.check(current_user, _args()))
 
