@@ -6,10 +6,12 @@ import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import orjson
 from flask import Flask, abort, current_app, g, jsonify, render_template, request, session
 from flask.globals import request_ctx
 from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSessionInterface
+from flask.wrappers import Response
 from flask_babel import gettext as _
 from flask_limiter import Limiter
 from flask_login import current_user
@@ -46,6 +48,21 @@ class JSONProvider(DefaultJSONProvider):
     # builds them (sorting every object of a check naming a hundred policies was a tenth of its time, issue 11).
     ensure_ascii = False
     sort_keys = False
+    # Answers are encoded by orjson: a check naming 88 policies took 65 µs with the json module and 3 µs with it
+    # (issue 11). What it would encode differently goes to Flask's own default as before: dates (Flask's HTTP date
+    # format), dataclasses; integer keys become strings as with json.
+    _ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+    def response(self, *args: Any, **kwargs: Any) -> Response:
+        if (self.compact is None and self._app.debug) or self.compact is False:
+            return super().response(*args, **kwargs)  # indented for reading: the json module
+        obj = self._prepare_response_obj(args, kwargs)
+        try:
+            body = orjson.dumps(obj, default=self.default, option=self._ORJSON_OPTIONS)
+        except TypeError:
+            # Beyond orjson (an integer over 64 bits) or not JSON at all: the json module answers or raises.
+            return super().response(*args, **kwargs)
+        return self._app.response_class(body + b"\n", mimetype=self.mimetype)
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         try:
@@ -274,9 +291,14 @@ def register_errorhandlers(app: Flask) -> None:
 
 def reject_nul() -> None:
     """No URL of ours has NUL in its path or query, and passed on to PostgreSQL it fails the query (a 500), so
-    such a request is refused up front for every view."""
-    args = request.args
-    if "\x00" in request.path or any("\x00" in k or any("\x00" in v for v in args.getlist(k)) for k in args):
+    such a request is refused up front for every view.
+
+    Read from the raw WSGI strings, without parsing the query (issue 11: every request pays for this): the path
+    arrives decoded, and the query string decodes to a NUL exactly where it holds ``%00`` (a ``%`` followed by two
+    hex digits is always an escape) or a raw NUL."""
+    environ = request.environ
+    query = environ.get("QUERY_STRING", "")
+    if "\x00" in environ.get("PATH_INFO", "") or "%00" in query or "\x00" in query:
         abort(400)
 
 

@@ -53,6 +53,8 @@ def main() -> int:
     parser.add_argument("--email", default=None, help="the inspector whose token is used")
     parser.add_argument("--uscc", default=None, help="the enterprise checked")
     parser.add_argument("--profile", action="store_true", help="cProfile the check and print the top functions")
+    parser.add_argument("--sample", action="store_true", help="sample the check with pyinstrument (pip install "
+                        "pyinstrument: not a dependency), closer to real proportions than cProfile")
     args = parser.parse_args()
     os.environ.setdefault("SECRET_KEY", "profile")
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp(prefix='zq-prof-')}/p.sqlite3"
@@ -98,6 +100,16 @@ def main() -> int:
         wall, cpu = time.perf_counter() - t, time.process_time() - cpu
         print(f"  {name:24} {wall / args.n * 1e6:8.0f} µs per call, {cpu / args.n * 1e6:6.0f} µs of it this "
               "process's CPU")
+    if args.sample:
+        from pyinstrument import Profiler
+
+        check = calls["GET /api/v1/check"]
+        sampler = Profiler(interval=0.0001)
+        sampler.start()
+        for _ in range(args.n):
+            check()
+        sampler.stop()
+        print(sampler.output_text(unicode=True, color=False, show_all=False))
     if args.profile:
         check = calls["GET /api/v1/check"]
         prof = cProfile.Profile()

@@ -7,6 +7,8 @@ import io
 import zipfile
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from extensions import db
@@ -312,3 +314,25 @@ def test_users_unchanged_by_refused_requests(client):
     client.patch(f"/api/v1/users/{admin.id}", headers=headers, json={"name": "\x00"})
     assert db.session.scalar(select(func.count()).select_from(User)) == n
     assert db.session.get(User, admin.id).name == admin.name
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=st.lists(st.sampled_from(["%", "0", "2", "5", "a", "F", "=", "&", "+", ";", "\x00", "%C3%A9",
+                                        "é".encode().decode("latin-1")]), max_size=14).map("".join))
+def test_nul_is_found_in_the_raw_query_exactly_when_the_parsed_query_holds_one(app, query):
+    """reject_nul reads the raw query string (issue 11); it must refuse exactly what the parsed arguments would.
+    (A WSGI query string holds the request's bytes as latin-1 characters.)"""
+    from werkzeug.exceptions import BadRequest
+
+    from app import reject_nul
+
+    with app.test_request_context("/", environ_overrides={"QUERY_STRING": query}):
+        from flask import request
+
+        parsed = any("\x00" in k or any("\x00" in v for v in request.args.getlist(k)) for k in request.args)
+        try:
+            reject_nul()
+            refused = False
+        except BadRequest:
+            refused = True
+    assert refused == parsed, query

@@ -5,11 +5,15 @@
   told of every statement.
 - The API user kept per worker (``operations.auth``) is rebuilt as soon as the user or its agency changes, and
   a revoked token or a deactivated user is refused on the very next request.
+- JSON answers encoded by orjson (``app.JSONProvider``) are byte for byte what the json module gave.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import uuid
 from datetime import date, datetime
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import bindparam, event, select, update
@@ -176,3 +180,52 @@ def test_a_bearer_api_call_uses_the_token_alone_and_ignores_the_session_cookie(c
     docs = client.get("/api/v1/docs", headers=world.headers(world.inspector))
     assert docs.status_code == 200 and "Set-Cookie" not in docs.headers
     assert client.get("/").status_code == 200  # the admin is still signed in
+
+
+@dataclasses.dataclass
+class _Pair:
+    a: int
+    when: date
+
+
+@pytest.mark.parametrize("value", [
+    {"policy_id": 3, "title": "株洲市企业宁静日", "nested": [{"x": None, "y": True, "z": 1.5}], "e": [], "o": {}},
+    {"date": date(2026, 11, 23), "at": datetime(2026, 11, 23, 8, 30, 5)},  # Flask's HTTP dates, as before
+    {"amount": Decimal("12.50"), "id": uuid.UUID(int=7), "pair": _Pair(1, date(2026, 1, 2))},
+    {1: "integer keys become strings", "s": "引号\"与\\反斜杠\n换行\u2028"},
+    [1, -2, 3.25, 10**18, "emoji 🚀", ("tuple", "too")],
+    {"big": 10**30},  # beyond orjson: the json module answers
+    "just a string",
+])
+def test_json_answers_are_what_the_json_module_gave(app, value):
+    from flask import json as flask_json
+    from flask.json.provider import DefaultJSONProvider
+
+    from app import JSONProvider
+
+    with app.test_request_context("/"):
+        fast = app.json.response(value).get_data()
+        plain = JSONProvider.__mro__[1]  # the json module's provider, with our settings
+        assert plain is DefaultJSONProvider
+        slow = plain.response(app.json, value).get_data()
+        assert fast == slow, (fast, slow)
+        assert flask_json.loads(fast) == flask_json.loads(slow)
+
+
+def test_what_is_not_json_still_fails_as_before(app):
+    from flask.json.provider import DefaultJSONProvider
+
+    with app.test_request_context("/"):
+        for value in ({"a": {1, 2}}, {"f": object()}):
+            with pytest.raises(TypeError):
+                app.json.response(value)
+            with pytest.raises(TypeError):
+                DefaultJSONProvider.response(app.json, value)
+
+
+def test_a_lazy_chinese_message_is_encoded_as_its_text(app):
+    from flask_babel import lazy_gettext
+
+    with app.test_request_context("/", headers={"Accept-Language": "zh-CN"}):
+        body = app.json.response({"message": lazy_gettext("Format")}).get_data(as_text=True)
+    assert body == '{"message":"格式"}\n'
