@@ -62,12 +62,13 @@ def enforce() -> object:
         abort(403)
     if rule == PUBLIC:
         return None
-    if not current_user.is_authenticated:
+    user = current_user._get_current_object()  # type: ignore[attr-defined]  # one proxy lookup, not three
+    if not user.is_authenticated:
         if is_api_request():
             abort(401)
         return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
     if rule == AUTHENTICATED:
         return None
-    if current_user.role not in rule:  # type: ignore[operator]
+    if user.role not in rule:  # type: ignore[operator]
         abort(403)
     return None

@@ -6,7 +6,7 @@ import hmac
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import bindparam, delete, func, select, update
@@ -94,6 +94,30 @@ _N_USER, _N_DEPT, _N_TOKEN = len(_USER_ATTRS), len(_DEPT_ATTRS), len(_TOKEN_COLU
 _ACTIVE = [k for k, _c in _USER_ATTRS].index("active")
 _USER_CACHE = "zhengqi.api_users"
 _USER_CACHE_MAX = 1024
+_USER_KEYS = [k for k, _c in _USER_ATTRS if k != "password_hash"]
+_DEPT_KEYS = [k for k, _c in _DEPT_ATTRS]
+
+
+class TokenAgency(NamedTuple("_TokenAgency", [(k, Any) for k in _DEPT_KEYS])):  # type: ignore[misc]
+    """A read-only copy of a token user's agency row (see `TokenUser`)."""
+
+
+class TokenUser(NamedTuple("_TokenUser", [*((k, Any) for k in _USER_KEYS), ("department", Any)])):  # type: ignore[misc]
+    """A read-only copy of a token's user row and agency, for views whose first query rides on the token
+    (`Rider`): they read only the user's columns and agency, so no ORM object is built, attached to the session
+    and closed with it (an eighth of a check's instructions, issue 11). Immutable, so one copy per worker serves
+    every request while the columns read are the same. Flask-Login's user interface, as `User` has it."""
+
+    __slots__ = ()
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.active)
+
+    def get_id(self) -> str:
+        return str(self.id)
 
 
 def riding(columns: Sequence[Any], joins: Callable[[Any], Any]) -> Prepared:
@@ -105,7 +129,8 @@ def riding(columns: Sequence[Any], joins: Callable[[Any], Any]) -> Prepared:
 class Rider:
     """A view's first query, read in the token's statement: one round trip fewer for a request that makes little
     else (a check, issue 11). ``row`` holds the view's columns once the token has been accepted, for ``user_id``;
-    the view uses it only when asking exactly ``params`` for that user, and otherwise makes its own query."""
+    the view uses it only when asking exactly ``params`` for that user, and otherwise makes its own query.
+    A riding view reads its user's columns and agency only: its user is a `TokenUser`."""
 
     __slots__ = ("params", "prepared", "row", "user_id")
 
@@ -114,20 +139,20 @@ class Rider:
         self.row: tuple | None = None
         self.user_id: int | None = None
 
-    def row_for(self, user: User, params: Mapping[str, Any]) -> tuple | None:
+    def row_for(self, user: User | TokenUser, params: Mapping[str, Any]) -> tuple | None:
         if self.row is None or self.user_id != user.id or self.params != params:
             return None
         return self.row
 
 
-def ridden(user: User, params: Mapping[str, Any]) -> tuple | None:
+def ridden(user: User | TokenUser, params: Mapping[str, Any]) -> tuple | None:
     """The columns this request's rider read with the token, if it asked exactly ``params`` for ``user``; taken
     once (``g`` outlives a request where a test keeps an application context)."""
     rider: Rider | None = g.pop("token_rider", None) if has_request_context() else None
     return rider.row_for(user, params) if rider is not None else None
 
 
-def user_for_token(token: str, rider: Rider | None = None) -> User | None:
+def user_for_token(token: str, rider: Rider | None = None) -> User | TokenUser | None:
     if not token.startswith(TOKEN_PREFIX):
         return None
     token_hash_wanted = hash_token(token)
@@ -149,7 +174,8 @@ def user_for_token(token: str, rider: Rider | None = None) -> User | None:
         if has_request_context():
             g.token_expired = True
         return None
-    user = _attached_user(token_hash, columns)
+    user: User | TokenUser = (_attached_user(token_hash, columns) if rider is None
+                              else _token_user_copy(token_hash, columns))
     if rider is not None and has_request_context():
         rider.row, rider.user_id = tuple(found[_N_TOKEN:]), user.id
         g.token_rider = rider
@@ -158,6 +184,30 @@ def user_for_token(token: str, rider: Rider | None = None) -> User | None:
         db.session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
         db.session.commit()
     return user
+
+
+def _kept(token_hash: str, columns: tuple) -> list:
+    """This worker's copy of the token's user and agency values, rebuilt when the columns read differ:
+    [columns, user values, agency values or None, TokenUser or None (made when first asked for)]."""
+    cache: dict[str, list] = current_app.extensions.setdefault(_USER_CACHE, {}) if has_app_context() else {}
+    kept = cache.get(token_hash)
+    if kept is None or kept[0] != columns:
+        user_values = {key: value for (key, _c), value in zip(_USER_ATTRS, columns[:_N_USER], strict=True)}
+        dept_values = (None if columns[_N_USER] is None else
+                       {key: value for (key, _c), value in zip(_DEPT_ATTRS, columns[_N_USER:], strict=True)})
+        kept = [columns, user_values, dept_values, None]
+        if len(cache) >= _USER_CACHE_MAX:
+            cache.clear()
+        cache[token_hash] = kept
+    return kept
+
+
+def _token_user_copy(token_hash: str, columns: tuple) -> TokenUser:
+    kept = _kept(token_hash, columns)
+    if kept[3] is None:
+        agency = None if kept[2] is None else TokenAgency(**kept[2])
+        kept[3] = TokenUser(**{k: kept[1][k] for k in _USER_KEYS}, department=agency)
+    return kept[3]
 
 
 def _attached_user(token_hash: str, columns: tuple) -> User:
@@ -170,17 +220,7 @@ def _attached_user(token_hash: str, columns: tuple) -> User:
     present = session.identity_map.get(_USER_MAPPER.identity_key_from_primary_key((columns[0],)))
     if present is not None:  # already in this session (a CLI or test caller): its own object, changes and all
         return present  # type: ignore[return-value]
-    cache: dict[str, tuple[tuple, dict, dict | None]] = (current_app.extensions.setdefault(_USER_CACHE, {})
-                                                         if has_app_context() else {})
-    kept = cache.get(token_hash)
-    if kept is None or kept[0] != columns:
-        user_values = {key: value for (key, _c), value in zip(_USER_ATTRS, columns[:_N_USER], strict=True)}
-        dept_values = (None if columns[_N_USER] is None else
-                       {key: value for (key, _c), value in zip(_DEPT_ATTRS, columns[_N_USER:], strict=True)})
-        kept = (columns, user_values, dept_values)
-        if len(cache) >= _USER_CACHE_MAX:
-            cache.clear()
-        cache[token_hash] = kept
+    kept = _kept(token_hash, columns)
     department = None
     if kept[2] is not None:
         department = (session.identity_map.get(_DEPT_MAPPER.identity_key_from_primary_key((kept[2]["id"],)))

@@ -63,9 +63,12 @@ class Jurisdictions:
     def __init__(self) -> None:
         rows = db.session.execute(
             select(Jurisdiction.id, Jurisdiction.code, Jurisdiction.parent_id,
-                   Jurisdiction.annual_inspection_cap)
+                   Jurisdiction.annual_inspection_cap, Jurisdiction.name)
         ).all()
         self.code_by_id = {r.id: r.code for r in rows}
+        # Names too (a refusal names the jurisdiction whose cap it is): any write to jurisdictions bumps the
+        # generation, so they are as fresh as the snapshot.
+        self.name_by_code = {r.code: r.name for r in rows}
         self.id_by_code = {r.code: r.id for r in rows}
         self.parent = {r.id: r.parent_id for r in rows}
         self.caps = {r.code: r.annual_inspection_cap for r in rows if r.annual_inspection_cap is not None}
@@ -301,8 +304,8 @@ def find_department(code: str, field: str = "department") -> Department:
     return dept
 
 
-def resolve_department(user: User, code: str | None, field: str = "department", *,
-                       found: AgencyRow | None = None) -> Department | AgencyRow:
+def resolve_department(user: User | auth.TokenUser, code: str | None, field: str = "department", *,
+                       found: AgencyRow | None = None) -> Department | AgencyRow | auth.TokenAgency:
     """The agency a user acts for: an inspector only for their own; admin and secretariat must name one.
 
     ``found`` is the department already read for ``code`` (a check joins it to the enterprise lookup).
@@ -429,31 +432,36 @@ def policy_ref(p: qd.Policy) -> dict[str, Any]:
     return {"policy_id": p.id, "title": p.title, "jurisdiction_code": p.jurisdiction_code}
 
 
-def cap_owner_name(cap: qd.CapInfo, agency: Department | AgencyRow | None = None) -> str:
-    """The department or jurisdiction whose cap this is, by name (refusals name it)."""
+def cap_owner_name(cap: qd.CapInfo, agency: Department | AgencyRow | None = None,
+                   juris: Jurisdictions | None = None) -> str:
+    """The department or jurisdiction whose cap this is, by name (refusals name it). ``juris``: the snapshot the
+    answer came from, which knows the jurisdictions' names (a check then makes no query for them)."""
     if cap.scope == "department" and agency is not None and agency.code == cap.code:
-        # The agency asking is already loaded: no extra query for a check, held to three
+        # The agency asking is already loaded: no extra query for a check, held to one statement
         # (tests/scale/test_check_queries.py).
         name = agency.name
     elif cap.scope == "department":
         name = db.session.scalar(select(Department.name).where(Department.code == cap.code))
+    elif juris is not None:
+        name = juris.name_by_code.get(cap.code)
     else:
         name = db.session.scalar(select(Jurisdiction.name).where(Jurisdiction.code == cap.code))
     return name or cap.code
 
 
-def cap_json(cap: qd.CapInfo | None, *, with_owner: bool = False,
-             agency: Department | AgencyRow | None = None) -> dict[str, Any] | None:
+def cap_json(cap: qd.CapInfo | None, *, with_owner: bool = False, agency: Department | AgencyRow | None = None,
+             juris: Jurisdictions | None = None) -> dict[str, Any] | None:
     if cap is None:
         return None
     out: dict[str, Any] = {"limit": cap.limit, "used": cap.used, "scope": cap.scope, "code": cap.code,
                            "reached": cap.reached}
     if with_owner:
-        out["owner_name"] = cap_owner_name(cap, agency)
+        out["owner_name"] = cap_owner_name(cap, agency, juris)
     return out
 
 
-def result_json(result: qd.CheckResult, agency: Department | AgencyRow | None = None) -> dict[str, Any]:
+def result_json(result: qd.CheckResult, agency: Department | AgencyRow | None = None,
+                juris: Jurisdictions | None = None) -> dict[str, Any]:
     return {
         "uscc": result.uscc,
         "date": result.date.isoformat(),
@@ -466,7 +474,7 @@ def result_json(result: qd.CheckResult, agency: Department | AgencyRow | None = 
         "exempt": [policy_ref(p) for p in result.exempt],
         "requires_justification": result.requires_justification,
         "requires_approval": result.requires_approval,
-        "cap": cap_json(result.cap, with_owner=True, agency=agency),
+        "cap": cap_json(result.cap, with_owner=True, agency=agency, juris=juris),
         "cap_reached": result.cap_reached,
         "next_allowed_date": result.next_allowed_date.isoformat() if result.next_allowed_date else None,
     }
@@ -605,7 +613,7 @@ def check_rider(args: Mapping[str, Any]) -> auth.Rider | None:
         return None
 
 
-def check(user: User, args: Mapping[str, Any]) -> dict[str, Any]:
+def check(user: User | auth.TokenUser, args: Mapping[str, Any]) -> dict[str, Any]:
     """GET /api/v1/check and the inspector's check page.
 
     One row answers it: the enterprise, the quiet-day generation, the agency named by ``department`` (admin and
@@ -616,7 +624,7 @@ def check(user: User, args: Mapping[str, Any]) -> dict[str, Any]:
     d, kind, params = _check_args(args)
     uscc, code = params["uscc"], params["code"]
     row = auth.ridden(user, params)
-    dept: Department | AgencyRow
+    dept: Department | AgencyRow | auth.TokenAgency
     if user.role in ("admin", "secretariat") and code:
         if row is None:
             row = _ENTERPRISE_AGENCY_COUNTS.first_read(params)
@@ -639,7 +647,7 @@ def check(user: User, args: Mapping[str, Any]) -> dict[str, Any]:
     years_counted = [(ent.uscc, first, *counts[0:2])] + ([(ent.uscc, last, *counts[2:4])] if last != first else [])
     caps = _caps(agency, snap.jurisdictions, years_counted)
     result = snap.engine.check(enterprise_input(ent, snap.jurisdictions), d, kind, agency, caps)
-    out = result_json(result, dept)
+    out = result_json(result, dept, snap.jurisdictions)
     out["enterprise_name"] = ent.name
     return out
 

@@ -78,7 +78,11 @@ class Prepared:
         statement alone (committed data, no transaction), which spares the session's begin and close; inside a
         transaction, on the session's connection as `all`. Borrowed per statement, never held while the
         session takes another: a request never waits for a second connection while holding one."""
-        if not has_app_context() or db.session().info.get(_CONNECTED):
+        if not has_app_context():
+            return self.all(params)
+        registry = db.session.registry
+        # Asked without creating a session: a request that never needs one (a check) then has none to close.
+        if registry.has() and registry().info.get(_CONNECTED):
             return self.all(params)
         engine = db.engine
         borrowed = engine.raw_connection()

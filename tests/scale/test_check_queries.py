@@ -78,6 +78,9 @@ def test_a_check_costs_one_statement_at_any_size(client, world):
     db.session.commit()
     small = {role: _check_queries(client, world, user, **extra)[0] for role, user, extra in (
         ("inspector", world.inspector, {}), ("admin", world.admin, {"department": "zz-amr"}))}
+    # The city's cap, not the agency's: its name comes from the snapshot, not from a query.
+    count, answer = _check_queries(client, world, world.admin, department="zz-em")
+    assert count == CHECK_QUERIES and answer["cap"]["owner_name"] == "株洲市", answer
     _grow(world, policies=300, enterprises=500, inspections=2000)
     large = {}
     for role, user, extra in (("inspector", world.inspector, {}), ("admin", world.admin, {"department": "zz-amr"})):

@@ -80,13 +80,31 @@ def _check(client, world, user, **extra):
     return client.get(f"/api/v1/check?{query}", headers=world.headers(user))
 
 
-def test_the_kept_api_user_follows_changes_to_the_user_and_its_agency(client, world):
+def _days_department(client, world) -> str:
+    """The agency a month of /days acts for: that view's user is the ORM user, a check's the read-only copy."""
+    resp = client.get(f"/api/v1/enterprises/{world.ent.uscc}/days?from=2026-11-01&to=2026-11-02&kind=routine",
+                      headers=world.headers(world.inspector))
+    assert resp.status_code == 200, resp.get_json()
+    return resp.get_json()["department"]
+
+
+def test_the_kept_api_user_follows_changes_to_the_user_and_its_agency(client, world, monkeypatch):
+    from operations import auth
+
+    built: list[type] = []
+    for name in ("_token_user_copy", "_attached_user"):
+        original = getattr(auth, name)
+        monkeypatch.setattr(auth, name, lambda *a, _f=original: built.append(type(r := _f(*a))) or r)
     headers = world.headers(world.inspector)
     assert _check(client, world, world.inspector).get_json()["department"] == "zz-amr"
+    assert _days_department(client, world) == "zz-amr"
+    # a check rides on the token: its user is the read-only copy; a month of /days has the ORM user
+    assert built == [auth.TokenUser, User]
     # Moved to another agency behind the app's back (another worker, the CLI): the next request acts for it.
     db.session.execute(update(User).where(User.id == world.inspector.id).values(department_id=world.em.id))
     db.session.commit()
     assert _check(client, world, world.inspector).get_json()["department"] == "zz-em"
+    assert _days_department(client, world) == "zz-em"
     # The agency itself changes: its new cap is used at once.
     db.session.execute(update(Department).where(Department.id == world.em.id).values(annual_inspection_cap=1))
     db.session.commit()
