@@ -320,7 +320,12 @@ def before_request() -> object:
 def bearer_api_request(req: Any) -> bool:
     """An API call with a bearer token: authenticated by the token alone (the API never trusts the session
     cookie, so it cannot be reached across sites)."""
-    return req.path.startswith("/api/") and req.headers.get("Authorization", "")[:7].lower() == "bearer "
+    # Asked by the session interface twice and the hook once per request: answered once.
+    known = req.environ.get("zhengqi.bearer")
+    if known is None:
+        known = req.environ["zhengqi.bearer"] = (
+            req.path.startswith("/api/") and req.headers.get("Authorization", "")[:7].lower() == "bearer ")
+    return known
 
 
 def register_hooks(app: Flask) -> None:

@@ -132,10 +132,11 @@ class Rider:
     the view uses it only when asking exactly ``params`` for that user, and otherwise makes its own query.
     A riding view reads its user's columns and agency only: its user is a `TokenUser`."""
 
-    __slots__ = ("params", "prepared", "row", "user_id")
+    __slots__ = ("params", "parsed", "prepared", "row", "user_id")
 
-    def __init__(self, prepared: Prepared, params: dict[str, Any]) -> None:
-        self.prepared, self.params = prepared, params
+    def __init__(self, prepared: Prepared, params: dict[str, Any], parsed: Any = None) -> None:
+        # ``parsed``: whatever the view may reuse of the work done to make ``params`` (its own business).
+        self.prepared, self.params, self.parsed = prepared, params, parsed
         self.row: tuple | None = None
         self.user_id: int | None = None
 
@@ -145,11 +146,10 @@ class Rider:
         return self.row
 
 
-def ridden(user: User | TokenUser, params: Mapping[str, Any]) -> tuple | None:
-    """The columns this request's rider read with the token, if it asked exactly ``params`` for ``user``; taken
-    once (``g`` outlives a request where a test keeps an application context)."""
-    rider: Rider | None = g.pop("token_rider", None) if has_request_context() else None
-    return rider.row_for(user, params) if rider is not None else None
+def take_rider() -> Rider | None:
+    """This request's rider, once its token was accepted; taken once (``g`` outlives a request where a test keeps
+    an application context). The view still asks `Rider.row_for` whether the row answers its question."""
+    return g.pop("token_rider", None) if has_request_context() else None
 
 
 def user_for_token(token: str, rider: Rider | None = None) -> User | TokenUser | None:

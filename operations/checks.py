@@ -607,10 +607,12 @@ def _check_args(args: Mapping[str, Any]) -> tuple[date, str, dict[str, Any]]:
 def check_rider(args: Mapping[str, Any]) -> auth.Rider | None:
     """The check's row, to be read with the bearer token (blueprints: ``rides_on_token``); None for arguments
     the check will refuse anyway."""
+    raw = args.to_dict() if hasattr(args, "to_dict") else dict(args)
     try:
-        return auth.Rider(_CHECK_RIDER, _check_args(args)[2])
+        parsed = _check_args(raw)
     except DomainError:
         return None
+    return auth.Rider(_CHECK_RIDER, parsed[2], parsed=(raw, parsed))
 
 
 def check(user: User | auth.TokenUser, args: Mapping[str, Any]) -> dict[str, Any]:
@@ -621,9 +623,11 @@ def check(user: User | auth.TokenUser, args: Mapping[str, Any]) -> dict[str, Any
     bearer token (one statement in all); otherwise it is one query of its own. Anything not found falls back to
     the plain lookups, which raise the usual errors in the usual order (department first).
     """
-    d, kind, params = _check_args(args)
+    rider = auth.take_rider()
+    # The same arguments the rider parsed (the view's are the query string too): parsed once per request.
+    d, kind, params = rider.parsed[1] if rider is not None and rider.parsed[0] == args else _check_args(args)
     uscc, code = params["uscc"], params["code"]
-    row = auth.ridden(user, params)
+    row = rider.row_for(user, params) if rider is not None else None
     dept: Department | AgencyRow | auth.TokenAgency
     if user.role in ("admin", "secretariat") and code:
         if row is None:

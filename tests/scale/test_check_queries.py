@@ -222,8 +222,9 @@ def test_a_ridden_row_is_used_only_once_and_for_its_own_user_and_arguments(app, 
     rider = auth.Rider(None, {"uscc": "a"})  # type: ignore[arg-type]
     rider.row, rider.user_id = (1, 2, 3), world.inspector.id
     with app.test_request_context("/api/v1/check"):
-        for user, params, found in ((world.inspector, {"uscc": "b"}, None), (world.admin, {"uscc": "a"}, None),
-                                    (world.inspector, {"uscc": "a"}, (1, 2, 3))):
-            g.token_rider = rider
-            assert auth.ridden(user, params) == found
-        assert auth.ridden(world.inspector, {"uscc": "a"}) is None  # taken: not used twice
+        assert rider.row_for(world.inspector, {"uscc": "b"}) is None
+        assert rider.row_for(world.admin, {"uscc": "a"}) is None
+        assert rider.row_for(world.inspector, {"uscc": "a"}) == (1, 2, 3)
+        g.token_rider = rider
+        assert auth.take_rider() is rider
+        assert auth.take_rider() is None  # taken: not used twice
