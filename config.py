@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
@@ -17,6 +18,27 @@ def normalize_database_url(url: str) -> str:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     return url
+
+
+class ConfigError(RuntimeError):
+    """A setting the app cannot start with, named with what it accepts."""
+
+
+def _number(env: os._Environ[str] | dict[str, str], name: str, default: float, *, whole: bool = True,
+            low: float = 0, high: float | None = None) -> Any:
+    """A numeric setting: a clear error naming the variable instead of Python's ``int()`` traceback."""
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw) if whole else float(raw)
+    except ValueError:
+        value = None
+    if value is None or value != value or value < low or (high is not None and value > high):  # NaN too
+        kind = "a whole number" if whole else "a number"
+        bound = f"from {low:g} to {high:g}" if high is not None else f"of at least {low:g}"
+        raise ConfigError(f"{name} must be {kind} {bound}; got {raw!r}")
+    return value
 
 
 def _development_secret_key() -> str:
@@ -59,14 +81,14 @@ class Config:
         # hops). 0 (the default, production included) trusts none: a client's own X-Forwarded-For is ignored, so
         # rotating it cannot dodge the login limits. Behind one nginx set TRUSTED_PROXIES=1 (README
         # "Production"). BEHIND_PROXY=1 is the older spelling of one hop.
-        self.TRUSTED_PROXIES = int(env.get("TRUSTED_PROXIES") or (1 if env.get("BEHIND_PROXY") == "1" else 0))
+        self.TRUSTED_PROXIES = _number(env, "TRUSTED_PROXIES", 1 if env.get("BEHIND_PROXY") == "1" else 0)
         self.MAX_CONTENT_LENGTH = 10 * 1024 * 1024
         # A restarted PostgreSQL is noticed by pinging connections that sat idle in the pool longer than this
         # (operations/connections.py), not with a ping before every checkout: one more round trip on every
         # request (issue 11). A SQLite file cannot drop the connection.
-        self.DB_PING_AFTER_IDLE_SECONDS = float(env.get("DB_PING_AFTER_IDLE_SECONDS", "10"))
+        self.DB_PING_AFTER_IDLE_SECONDS = _number(env, "DB_PING_AFTER_IDLE_SECONDS", 10.0, whole=False)
         # /healthz remembers a successful database ping this long (a failure never): see blueprints/main.
-        self.HEALTHZ_DB_TTL_SECONDS = float(env.get("HEALTHZ_DB_TTL_SECONDS", "1"))
+        self.HEALTHZ_DB_TTL_SECONDS = _number(env, "HEALTHZ_DB_TTL_SECONDS", 1.0, whole=False)
         self.WTF_CSRF_TIME_LIMIT = None
         # Checked by app.before_request for the methods that change something (issue 11: the default hook did
         # its exemption lookups for every GET too).
@@ -74,7 +96,7 @@ class Config:
         self.LOGIN_RATE_LIMIT = env.get("LOGIN_RATE_LIMIT", "5 per minute")
         # hardening
         # API tokens end after this many days; a new one is created on the profile page or POST /auth/token.
-        self.TOKEN_TTL_DAYS = int(env.get("TOKEN_TTL_DAYS", "90"))
+        self.TOKEN_TTL_DAYS = _number(env, "TOKEN_TTL_DAYS", 90, low=1)
         # Failed logins are limited per account and address (LOGIN_RATE_LIMIT), per address over all accounts
         # (generous: an office behind one NAT address shares it) and per account over all addresses (against
         # guessing from many addresses). See blueprints/auth/throttle.py.
@@ -82,7 +104,7 @@ class Config:
         self.LOGIN_ACCOUNT_RATE_LIMIT = env.get("LOGIN_ACCOUNT_RATE_LIMIT", "50 per hour")
         # meetings: e-mail for notices, only when MAIL_SERVER is set (the in-app notice is always written).
         self.MAIL_SERVER = env.get("MAIL_SERVER") or None
-        self.MAIL_PORT = int(env.get("MAIL_PORT") or 25)
+        self.MAIL_PORT = _number(env, "MAIL_PORT", 25, low=1, high=65535)
         self.MAIL_USE_TLS = env.get("MAIL_USE_TLS") == "1"
         self.MAIL_USERNAME = env.get("MAIL_USERNAME") or None
         self.MAIL_PASSWORD = env.get("MAIL_PASSWORD") or None

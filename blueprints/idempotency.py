@@ -1,7 +1,7 @@
 """`@idempotent` for API views that create a record with no natural key, where a retry would make a second one
-(inspections, meetings, meeting series, minutes issues, follow-up items, quiet-day policies; openapi.IDEMPOTENT
-documents the same list). Creates keyed by a unique value (a credit code, a department code, an e-mail) need
-none: their retry is a 409 `duplicate` naming the record that won.
+(inspections, meetings, meeting series, minutes issues, follow-up items and their progress notes, quiet-day
+policies; openapi.IDEMPOTENT documents the same list). Creates keyed by a unique value (a credit code, a
+department code, an e-mail) need none: their retry is a 409 `duplicate` naming the record that won.
 
     @api.route("/inspections", methods=["POST"])
     @roles(*PLANNERS)

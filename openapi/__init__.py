@@ -24,6 +24,7 @@ IDEMPOTENT = (
     ("/api/v1/meeting-series", "post"),
     ("/api/v1/meetings/{meeting_id}/issues", "post"),
     ("/api/v1/follow-ups", "post"),
+    ("/api/v1/follow-ups/{item_id}/progress", "post"),
     ("/api/v1/quiet-day-policies", "post"),
 )
 IDEMPOTENCY_KEY = {

@@ -55,6 +55,7 @@ def show(item_id: int):
 
 @api.route("/follow-ups/<int:item_id>/progress", methods=["POST"])
 @roles("department")
+@idempotent  # notes are not keyed: a retried note would be added twice
 def progress(item_id: int):
     loop.progress(current_user, item_id, json_body())
     return _item(item_id)

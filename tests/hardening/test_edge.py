@@ -38,6 +38,36 @@ def test_production_trusts_no_proxy_unless_configured(monkeypatch):
     assert Config().TRUSTED_PROXIES == 2
 
 
+@pytest.mark.parametrize(("name", "raw"), [
+    ("TOKEN_TTL_DAYS", "ninety"), ("TOKEN_TTL_DAYS", "0"), ("TOKEN_TTL_DAYS", "1.5"),
+    ("DB_PING_AFTER_IDLE_SECONDS", "10s"), ("DB_PING_AFTER_IDLE_SECONDS", "-1"), ("DB_PING_AFTER_IDLE_SECONDS", "nan"),
+    ("HEALTHZ_DB_TTL_SECONDS", "one"), ("TRUSTED_PROXIES", "-1"), ("MAIL_PORT", "70000"), ("MAIL_PORT", "smtp"),
+])
+def test_a_bad_numeric_setting_stops_start_up_naming_the_variable(monkeypatch, name, raw):
+    from config import ConfigError
+
+    monkeypatch.setenv(name, raw)
+    with pytest.raises(ConfigError) as err:
+        Config()
+    assert name in str(err.value) and repr(raw) in str(err.value)
+
+
+def test_numeric_settings_are_read_as_numbers(monkeypatch):
+    monkeypatch.delenv("BEHIND_PROXY", raising=False)
+    for name, raw in (("TOKEN_TTL_DAYS", "30"), ("DB_PING_AFTER_IDLE_SECONDS", "2.5"), ("HEALTHZ_DB_TTL_SECONDS", "0"),
+                      ("TRUSTED_PROXIES", " 1 "), ("MAIL_PORT", "587")):
+        monkeypatch.setenv(name, raw)
+    config = Config()
+    assert (config.TOKEN_TTL_DAYS, config.DB_PING_AFTER_IDLE_SECONDS, config.HEALTHZ_DB_TTL_SECONDS,
+            config.TRUSTED_PROXIES, config.MAIL_PORT) == (30, 2.5, 0.0, 1, 587)
+    for name in ("TOKEN_TTL_DAYS", "DB_PING_AFTER_IDLE_SECONDS", "HEALTHZ_DB_TTL_SECONDS", "TRUSTED_PROXIES",
+                 "MAIL_PORT"):
+        monkeypatch.setenv(name, "")  # empty is unset: the default
+    config = Config()
+    assert (config.TOKEN_TTL_DAYS, config.DB_PING_AFTER_IDLE_SECONDS, config.HEALTHZ_DB_TTL_SECONDS,
+            config.TRUSTED_PROXIES, config.MAIL_PORT) == (90, 10.0, 1.0, 0, 25)
+
+
 @pytest.mark.parametrize(("hops", "seen"), [(0, OFFICE), (1, HOME)])
 def test_forwarded_for_counts_only_through_trusted_proxies(app, hops, seen):
     other = create_app({**app.config, "TRUSTED_PROXIES": hops})

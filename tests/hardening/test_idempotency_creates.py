@@ -1,8 +1,9 @@
 """Idempotency-Key on every create that has no natural key: inspections, meetings, meeting series, minutes
-issues, follow-up items and quiet-day policies. Without the key a retried request makes a second record (or is
-refused as a conflict with the first, so the client never learns it succeeded); with it the retry gets the first
-answer, another body under the same key is refused, and parallel retries make one record. The decorated views and
-the OpenAPI document list the same operations. (test_idempotency.py: the key's own rules, on bookings.)"""
+issues, follow-up items, their progress notes and quiet-day policies. Without the key a retried request makes a
+second record (or is refused as a conflict with the first, so the client never learns it succeeded); with it the
+retry gets the first answer, another body under the same key is refused, and parallel retries make one record.
+The decorated views and the OpenAPI document list the same operations. (test_idempotency.py: the key's own
+rules, on bookings.)"""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models import AuditLog, Inspection, Meeting, MeetingSeries, MinutesIssue, QuietDayPolicy
-from models.followup import FollowUp
+from models.followup import FollowUp, FollowUpEvent
 from openapi import IDEMPOTENCY_KEY, IDEMPOTENT, build_openapi
 from operations import invitations
 from tests import followups_fixtures as ff
@@ -143,6 +144,33 @@ def test_parallel_retries_with_one_key_make_one_record(app, client, case):
             assert r.get_json()["error"]["code"] == "idempotency_in_progress"
     fresh()
     assert _count(c.model) == before + 1
+
+
+def test_a_retried_progress_note_is_added_once(client, fu_world):
+    """A progress note is a new event on the item each time: with the key a retry replays the first answer."""
+    w = fu_world
+    item = client.post("/api/v1/follow-ups", json=w.payload(), headers=w.headers(w.secretariat)).get_json()
+    url = f"/api/v1/follow-ups/{item['id']}/progress"
+
+    def notes() -> int:
+        return db.session.scalar(select(func.count()).select_from(FollowUpEvent)
+                                 .where(FollowUpEvent.follow_up_id == item["id"], FollowUpEvent.kind == "progress"))
+
+    def post(key: str | None, note: str = "已与企业对接，现场踏勘完成"):
+        headers = {**w.headers(w.lead_user), **({"Idempotency-Key": key} if key else {})}
+        return client.post(url, json={"note": note}, headers=headers)
+
+    first = post("note-1")
+    assert first.status_code == 200, first.get_json()
+    again = post("note-1")
+    assert again.status_code == 200 and again.get_json() == first.get_json()
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert notes() == 1
+    refused = post("note-1", note="另一条进展")
+    assert refused.status_code == 422 and refused.get_json()["error"]["code"] == "idempotency_key_reused"
+    assert notes() == 1
+    assert post(None).status_code == 200 and post(None).status_code == 200  # without a key: two more notes
+    assert notes() == 3
 
 
 def _openapi_path(rule: str) -> str:
