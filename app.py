@@ -353,8 +353,9 @@ def register_hooks(app: Flask) -> None:
         # loaded user in g._login_user.
         user = g.get("_login_user")
         if request.endpoint != "static" and user is not None and user.is_authenticated:
-            resp.headers["Cache-Control"] = "no-store"
-            resp.headers.pop("Expires", None)
+            headers["Cache-Control"] = "no-store"
+            if "expires" in present:  # Headers.pop of a missing name raises (and builds) an HTTP error first
+                headers.remove("Expires")
         return resp
 
     @app.context_processor

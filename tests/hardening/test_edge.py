@@ -149,6 +149,24 @@ def test_authenticated_pages_and_api_answers_are_not_stored(client, role):
     assert refused.headers.get("Cache-Control") == "no-store"
 
 
+def test_an_expires_header_gives_way_to_no_store_for_a_signed_in_user(app):
+    from flask import Response, g
+
+    from operations.auth import TokenUser
+
+    hook = next(f for f in app.after_request_funcs[None] if getattr(f, "__name__", "") == "security_headers")
+    user = TokenUser(**{**dict.fromkeys(TokenUser._fields), "active": True})
+    for signed_in, has_expires in ((True, True), (True, False), (False, True)):
+        with app.test_request_context("/api/v1/me"):
+            if signed_in:
+                g._login_user = user
+            resp = Response("{}", headers={"Expires": "Thu, 01 Jan 2099 00:00:00 GMT"} if has_expires else {})
+            headers = hook(resp).headers
+            assert (headers.get("Cache-Control") == "no-store") is signed_in
+            assert ("Expires" in headers) is (has_expires and not signed_in)
+            assert headers.get("X-Frame-Options") == "DENY"
+
+
 def test_anonymous_public_pages_keep_their_caching(client):
     assert client.get("/login").headers.get("Cache-Control") != "no-store"
     assert client.get("/healthz").headers.get("Cache-Control") != "no-store"
