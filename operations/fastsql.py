@@ -6,7 +6,8 @@ statement is the same Core ``select`` compiled once per dialect, with its parame
 from the column types (dates and booleans on SQLite). `Prepared.read` runs it on a pooled connection borrowed for
 the one statement (autocommit on PostgreSQL: no BEGIN, no ROLLBACK), or, once the session's transaction holds a
 connection, on that one, seeing the session's uncommitted writes exactly like ``session.connection()
-.execute(stmt)``. Listeners of ``before_cursor_execute`` still see every statement (tests count them).
+.execute(stmt)``. The borrowed connection's cursor is kept with it in the pool for the next read. Listeners of
+``before_cursor_execute`` still see every statement (tests count them).
 """
 
 from __future__ import annotations
@@ -71,7 +72,11 @@ class Prepared:
     def all(self, params: Mapping[str, Any]) -> list[tuple]:
         """Rows on the session's connection: inside its transaction, seeing its writes."""
         conn = db.session.connection()
-        return self._run(conn.engine, conn.connection.dbapi_connection, params, conn)
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            return self._run(conn.engine, cursor, params, conn)
+        finally:
+            cursor.close()
 
     def read(self, params: Mapping[str, Any]) -> list[tuple]:
         """Rows for a request that has not begun a transaction: on a pooled driver connection borrowed for this
@@ -91,7 +96,7 @@ class Prepared:
         try:
             if postgres:
                 dbapi.autocommit = True  # no BEGIN, no ROLLBACK: READ COMMITTED reads the same either way
-            return self._run(engine, dbapi, params, None)
+            return self._run(engine, _kept_cursor(borrowed, dbapi), params, None)
         finally:
             try:
                 if postgres and not dbapi.closed:
@@ -99,18 +104,13 @@ class Prepared:
             finally:
                 borrowed.close()
 
-    def _run(self, engine: Engine, dbapi_connection: Any, params: Mapping[str, Any],
-             conn: Connection | None) -> list[tuple]:
+    def _run(self, engine: Engine, cursor: Any, params: Mapping[str, Any], conn: Connection | None) -> list[tuple]:
         compiled = self._compiled(engine.dialect)
         args = compiled.parameters(params)
-        cursor = dbapi_connection.cursor()
-        try:
-            if engine._has_events or (conn is not None and conn._has_events):
-                (conn or engine).dispatch.before_cursor_execute(conn, cursor, compiled.sql, args, None, False)
-            cursor.execute(compiled.sql, args)
-            rows = cursor.fetchall()
-        finally:
-            cursor.close()
+        if engine._has_events or (conn is not None and conn._has_events):
+            (conn or engine).dispatch.before_cursor_execute(conn, cursor, compiled.sql, args, None, False)
+        cursor.execute(compiled.sql, args)
+        rows = cursor.fetchall()
         processors = compiled.result_processors
         if processors is None:
             return [tuple(row) for row in rows]
@@ -123,8 +123,18 @@ class Prepared:
         return rows[0] if rows else None
 
 
-
 _CONNECTED = "zhengqi_connected"
+_CURSOR = "zhengqi.read_cursor"
+
+
+def _kept_cursor(borrowed: Any, dbapi: Any) -> Any:
+    """A cursor kept with the pooled connection for these reads: making one is as much work for psycopg as the
+    statement (issue 11). Kept in the connection record's info, which the pool empties when it replaces the
+    driver connection; checked against the connection anyway. The session's statements use cursors of their own."""
+    kept = borrowed.info.get(_CURSOR)
+    if kept is None or kept[0] is not dbapi or getattr(kept[1], "closed", False):
+        kept = borrowed.info[_CURSOR] = (dbapi, dbapi.cursor())
+    return kept[1]
 
 
 # Whether the session's transaction holds a connection (it may have written through it): `in_transaction()` is

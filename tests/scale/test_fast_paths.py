@@ -14,6 +14,7 @@ import dataclasses
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sqlalchemy import bindparam, event, select, update
@@ -177,6 +178,35 @@ def test_a_read_outside_a_transaction_borrows_a_connection_for_the_statement_alo
         assert len(_INSPECTIONS.read({"eid": ent_id, "d": date(2026, 1, 1)})) == 1  # the session's own write
         db.session.rollback()
         db.session.remove()
+
+
+def test_reads_keep_one_cursor_per_pooled_connection_and_a_new_one_for_a_new_connection(app, world):
+    """Making a psycopg cursor is as much work as the statement: a read reuses the one kept with its pooled
+    connection; a connection the pool replaced gets a cursor of its own, and the answers stay right."""
+    ent_id = world.ent.id
+    db.session.commit()
+    seen: list[tuple[Any, Any]] = []  # the objects themselves: an id could be reused once one is freed
+
+    def record(_conn, cursor, *_args) -> None:
+        seen.append((cursor.connection, cursor))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        with app.test_request_context("/api/v1/check"):
+            db.session.remove()
+            for _ in range(6):
+                assert _INSPECTIONS.read({"eid": ent_id, "d": date(2026, 1, 1)}) == []
+            cursors_by_connection: dict[int, set[int]] = {}
+            for conn, cursor in seen:
+                cursors_by_connection.setdefault(id(conn), set()).add(id(cursor))
+            assert all(len(c) == 1 for c in cursors_by_connection.values()), cursors_by_connection
+            before = list(seen)
+            db.engine.pool.dispose()  # every pooled driver connection replaced
+            seen.clear()
+            assert _INSPECTIONS.read({"eid": ent_id, "d": date(2026, 1, 1)}) == []
+            assert seen and all(seen[0][1] is not cursor for _c, cursor in before)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def test_a_bearer_api_call_uses_the_token_alone_and_ignores_the_session_cookie(client, world):
