@@ -120,10 +120,15 @@ class TokenUser(NamedTuple("_TokenUser", [*((k, Any) for k in _USER_KEYS), ("dep
         return str(self.id)
 
 
-def riding(columns: Sequence[Any], joins: Callable[[Any], Any]) -> Prepared:
+def riding(columns: Sequence[Any], joins: Callable[[Any], Any],
+           **by_dialect: tuple[Sequence[Any], Callable[[Any], Any]]) -> Prepared:
     """The token statement with a view's ``columns`` after its own, its FROM (tokens, users, their agencies)
-    extended by ``joins`` (outer joins, so an unknown thing never hides the token). Built once, at import."""
-    return Prepared(select(*_TOKEN_COLUMNS, *columns).select_from(joins(_TOKEN_FROM)).where(_TOKEN_WHERE))
+    extended by ``joins`` (outer joins, so an unknown thing never hides the token). Built once, at import.
+    ``by_dialect``: other (columns, joins) for one database, as `Prepared` takes them."""
+    def build(cols: Sequence[Any], join: Callable[[Any], Any]) -> Any:
+        return select(*_TOKEN_COLUMNS, *cols).select_from(join(_TOKEN_FROM)).where(_TOKEN_WHERE)
+
+    return Prepared(build(columns, joins), **{name: build(*spec) for name, spec in by_dialect.items()})
 
 
 class Rider:

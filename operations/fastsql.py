@@ -59,14 +59,18 @@ class _Compiled:
 class Prepared:
     """A Core SELECT run with the driver's cursor (see `read`); rows come back as tuples of converted values."""
 
-    def __init__(self, stmt: Select) -> None:
+    def __init__(self, stmt: Select, **by_dialect: Select) -> None:
+        """``by_dialect``: the same question asked another way on one database (``postgresql=...``), with the
+        same columns in the same order."""
         self.stmt = stmt
+        self._stmts = by_dialect
         self._by_dialect: dict[str, _Compiled] = {}
 
     def _compiled(self, dialect: Dialect) -> _Compiled:
         found = self._by_dialect.get(dialect.name)
         if found is None:
-            found = self._by_dialect[dialect.name] = _Compiled(self.stmt, dialect)
+            stmt = self._stmts.get(dialect.name, self.stmt)
+            found = self._by_dialect[dialect.name] = _Compiled(stmt, dialect)
         return found
 
     def all(self, params: Mapping[str, Any]) -> list[tuple]:
