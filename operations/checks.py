@@ -432,6 +432,33 @@ def policy_ref(p: qd.Policy) -> dict[str, Any]:
     return {"policy_id": p.id, "title": p.title, "jurisdiction_code": p.jurisdiction_code}
 
 
+_REFS: dict[int, tuple[Any, tuple[dict[str, Any], ...]]] = {}
+_REF: dict[int, tuple[qd.Policy, dict[str, Any]]] = {}
+_REFS_MAX = 20_000
+
+
+def policy_refs(policies: tuple[qd.Policy, ...]) -> tuple[dict[str, Any], ...]:
+    """The JSON of a list of policies named by an answer, made once per list and once per policy: the engine
+    remembers its answers (the same tuples come back), and a province check names about a hundred policies
+    (issue 11). Shared between answers: read only. Each cache keeps the object its key is the id of, so an id is
+    never reused while its entry lives; both are emptied when full (a few MB at most)."""
+    if not policies:
+        return ()
+    kept = _REFS.get(id(policies))
+    if kept is None or kept[0] is not policies:
+        if len(_REFS) >= _REFS_MAX or len(_REF) >= _REFS_MAX:
+            _REFS.clear()
+            _REF.clear()
+        refs = []
+        for p in policies:
+            one = _REF.get(id(p))
+            if one is None or one[0] is not p:
+                one = _REF[id(p)] = (p, policy_ref(p))
+            refs.append(one[1])
+        kept = _REFS[id(policies)] = (policies, tuple(refs))
+    return kept[1]
+
+
 def cap_owner_name(cap: qd.CapInfo, agency: Department | AgencyRow | None = None,
                    juris: Jurisdictions | None = None) -> str:
     """The department or jurisdiction whose cap this is, by name (refusals name it). ``juris``: the snapshot the
@@ -469,9 +496,9 @@ def result_json(result: qd.CheckResult, agency: Department | AgencyRow | None = 
         "department": result.agency_code,
         "protected": result.protected,
         "allowed": result.allowed,
-        "blocking": [policy_ref(p) for p in result.blocking],
-        "advisory": [policy_ref(p) for p in result.advisory],
-        "exempt": [policy_ref(p) for p in result.exempt],
+        "blocking": list(policy_refs(result.blocking)),
+        "advisory": list(policy_refs(result.advisory)),
+        "exempt": list(policy_refs(result.exempt)),
         "requires_justification": result.requires_justification,
         "requires_approval": result.requires_approval,
         "cap": cap_json(result.cap, with_owner=True, agency=agency, juris=juris),

@@ -277,3 +277,24 @@ def test_a_lazy_chinese_message_is_encoded_as_its_text(app):
     with app.test_request_context("/", headers={"Accept-Language": "zh-CN"}):
         body = app.json.response({"message": lazy_gettext("Format")}).get_data(as_text=True)
     assert body == '{"message":"格式"}\n'
+
+
+def test_policy_refs_are_made_once_and_equal_the_plain_ones(ctx, monkeypatch):
+    from operations import checks
+    from rules import quietdays as qd
+
+    def policy(i: int, title: str) -> qd.Policy:
+        return qd.Policy(id=i, title=title, jurisdiction_code="430200", rule=qd.parse_rule({"type": "weekdays",
+                         "weekdays": [1]}), valid_from=date(2026, 1, 1), valid_until=None,
+                         status="active")
+
+    a, b = policy(1, "宁静日一"), policy(2, "宁静日二")
+    first, renamed = (a, b), (a, policy(2, "宁静日二（修订）"))
+    refs = checks.policy_refs(first)
+    assert list(refs) == [checks.policy_ref(p) for p in first]
+    assert checks.policy_refs(first) is refs  # the same answer again: nothing made
+    assert [r["title"] for r in checks.policy_refs(renamed)] == ["宁静日一", "宁静日二（修订）"]
+    assert checks.policy_refs(()) == ()
+    monkeypatch.setattr(checks, "_REFS_MAX", 1)  # full: emptied, and still right
+    assert list(checks.policy_refs((b, a))) == [checks.policy_ref(b), checks.policy_ref(a)]
+    assert list(checks.policy_refs(first)) == [checks.policy_ref(p) for p in first]
