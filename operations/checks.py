@@ -576,19 +576,15 @@ def _cap_count_columns(department_id: Any) -> tuple[Any, ...]:
 
 
 # Built once, on table columns: compiled once per dialect and run on the driver connection (operations.fastsql).
-# A check's row: the enterprise (6 columns), the agency named by ``code`` (6), the generation (2), the counts (4).
 _ENTERPRISE_STMT = select(*_ENTERPRISE_COLUMNS, *_GEN_COLUMNS).where(_ENT.uscc == bindparam("uscc"))
-_NO_AGENCY = tuple(literal_column("NULL") for _c in range(6))
-_ENTERPRISE_COUNTS_STMT = (select(*_ENTERPRISE_COLUMNS, *_NO_AGENCY, *_GEN_COLUMNS,
-                                  *_cap_count_columns(bindparam("department_id")))
-                           .where(_ENT.uscc == bindparam("uscc")))
-_ENTERPRISE_AGENCY_COUNTS_STMT = (select(*_ENTERPRISE_COLUMNS, *_agency_columns(_DEPT), *_GEN_COLUMNS,
-                                         *_cap_count_columns(_DEPT.c.id))
-                                  .select_from(Enterprise.__table__.outerjoin(_DEPT, _DEPT.c.code == bindparam("code")))
-                                  .where(_ENT.uscc == bindparam("uscc")))
+# A check's row: the enterprise (6 columns), the agency named by ``code`` (6), the generation (2), the counts (4)
+# of the given agency (an inspector's own), else of the named one (admin and secretariat).
+_CHECK_ROW_STMT = (select(*_ENTERPRISE_COLUMNS, *_agency_columns(_DEPT), *_GEN_COLUMNS,
+                          *_cap_count_columns(func.coalesce(bindparam("department_id", type_=Integer), _DEPT.c.id)))
+                   .select_from(Enterprise.__table__.outerjoin(_DEPT, _DEPT.c.code == bindparam("code")))
+                   .where(_ENT.uscc == bindparam("uscc")))
 _ENTERPRISE = Prepared(_ENTERPRISE_STMT)
-_ENTERPRISE_COUNTS = Prepared(_ENTERPRISE_COUNTS_STMT)
-_ENTERPRISE_AGENCY_COUNTS = Prepared(_ENTERPRISE_AGENCY_COUNTS_STMT)
+_CHECK_ROW = Prepared(_CHECK_ROW_STMT)
 
 # The same row read with the bearer token (operations.auth.Rider): the whole check is then one statement. The
 # counts are for the agency the check will act for: an inspector's own (the token's user's, read in this very
@@ -682,7 +678,7 @@ def check(user: User | auth.TokenUser, args: Mapping[str, Any]) -> dict[str, Any
     dept: Department | AgencyRow | auth.TokenAgency
     if user.role in ("admin", "secretariat") and code:
         if row is None:
-            row = _ENTERPRISE_AGENCY_COUNTS.first_read(params)
+            row = _CHECK_ROW.first_read({**params, "department_id": None})
         if row is None or row[0] is None or row[6] is None:
             resolve_department(user, code)  # raises: unknown department
             find_enterprise(uscc)  # raises: unknown enterprise
@@ -691,7 +687,7 @@ def check(user: User | auth.TokenUser, args: Mapping[str, Any]) -> dict[str, Any
     else:
         dept = resolve_department(user, code)  # refuses before the enterprise is looked up, as always
         if row is None:
-            row = _ENTERPRISE_COUNTS.first_read({**params, "department_id": dept.id})
+            row = _CHECK_ROW.first_read({**params, "department_id": dept.id})
         if row is None or row[0] is None:
             find_enterprise(uscc)  # raises NotFound
             raise AssertionError("unreachable")
