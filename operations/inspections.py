@@ -300,7 +300,7 @@ def _refusal(result: qd.CheckResult) -> DomainError:
             # The next date may jump to next year because of the cap: say so, or the date looks arbitrary.
             message += " " + _("Besides, %(cap)s.", cap=cap_sentence(cap, result.date.year))
         details: dict[str, Any] = {"next_allowed_date": next_date,
-                                   "policies": [checks.policy_ref(p) for p in result.blocking]}
+                                   "policies": list(checks.policy_refs(result.blocking))}
         if cap is not None:
             details["cap"] = cap
         return DomainError("quiet_day", f"{message} {after}", status=409, details=details)
@@ -379,7 +379,7 @@ def book(user: User, data: Mapping[str, Any]) -> tuple[Inspection, dict[str, Any
                 _("%(date)s is a quiet day for this enterprise: a %(kind)s needs a written justification.",
                   date=d.isoformat(), kind=choice_label("kind", kind)),
                 status=422, field="justification",
-                details={"policies": [checks.policy_ref(p) for p in result.exempt]},
+                details={"policies": list(checks.policy_refs(result.exempt))},
             )
         if not emergency:
             if d <= today:
@@ -401,8 +401,8 @@ def book(user: User, data: Mapping[str, Any]) -> tuple[Inspection, dict[str, Any
     suggestion = None if target is not None else joint_suggestion(ent, dept, d)
     db.session.commit()
     extra: dict[str, Any] = {
-        "advisory": [checks.policy_ref(p) for p in result.advisory],
-        "exempt": [checks.policy_ref(p) for p in result.exempt],
+        "advisory": list(checks.policy_refs(result.advisory)),
+        "exempt": list(checks.policy_refs(result.exempt)),
         "cap": checks.cap_json(result.cap),
     }
     if suggestion:
