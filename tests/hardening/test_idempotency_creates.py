@@ -173,6 +173,23 @@ def test_a_retried_progress_note_is_added_once(client, fu_world):
     assert notes() == 3
 
 
+def test_parallel_retries_of_a_progress_note_add_it_once(app, client, fu_world):
+    w = fu_world
+    item = client.post("/api/v1/follow-ups", json=w.payload(), headers=w.headers(w.secretariat)).get_json()
+    url = f"/api/v1/follow-ups/{item['id']}/progress"
+    headers = {**w.headers(w.lead_user), "Idempotency-Key": "note-burst"}
+    results = run_parallel(app, 8, lambda cl, i: cl.post(url, json={"note": "现场踏勘完成"}, headers=headers))
+    codes = statuses(results)
+    assert all(code in (200, 409) for code in codes), codes
+    assert 200 in codes
+    for r in results:
+        if r.status_code == 409:
+            assert r.get_json()["error"]["code"] == "idempotency_in_progress"
+    fresh()
+    assert db.session.scalar(select(func.count()).select_from(FollowUpEvent).where(
+        FollowUpEvent.follow_up_id == item["id"], FollowUpEvent.kind == "progress")) == 1
+
+
 def _openapi_path(rule: str) -> str:
     return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule)
 
